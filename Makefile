@@ -1,0 +1,105 @@
+# hermes-s6: generic rules; what is specific to the package is in package/.
+# ./configure writes config.mak; a missing one is made with the defaults.
+
+-include config.mak
+include package/targets.mak
+B ?= build
+include package/deps.mak
+
+
+CXXFLAGS_ALL := -std=c++20 -Wall -Wextra -Isrc/include -MMD -MP $(CXXFLAGS_CONF)
+SHEBANGDIR_TEST := /usr/bin
+
+LIB_OBJS := $(patsubst src/lib/%.cpp,$(B)/lib/%.o,$(wildcard src/lib/*.cpp))
+BINS := $(addprefix $(B)/bin/,$(BIN_TARGETS))
+ETC := $(addprefix $(B)/etc/,$(ETC_TARGETS))
+ETC_TEST := $(addprefix $(B)/test/etc/,$(ETC_TARGETS))
+UNIT_SRCS := $(wildcard tests/unit/*.cpp)
+FUZZ_SRCS := $(wildcard tests/fuzz/*.cpp)
+
+.PHONY: all clean distclean install check demo bench fuzz dist test-build
+.DELETE_ON_ERROR:
+
+all: $(BINS) $(ETC)
+
+config.mak:
+	@sh package/ensure-deps build
+	./configure
+
+$(B)/lib/%.o: src/lib/%.cpp config.mak
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+
+$(B)/tools/%.o: src/tools/%.cpp config.mak
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+
+$(B)/$(LIB_TARGET): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/bin/%: $(B)/tools/%.o $(BIN_LIBS)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS_CONF) $< -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
+
+# Scripts: substitute where execlineb and our binaries live. The test copy
+# uses Debian's execlineb and the binaries of this build tree.
+$(B)/etc/%: src/etc/% config.mak
+	@mkdir -p $(@D)
+	sed -e 's|@SHEBANGDIR@|$(shebangdir)|g' -e 's|@BINDIR@|$(bindir)|g' $< > $@
+	@if head -c2 $< | grep -q '#!'; then chmod 0755 $@; else chmod 0644 $@; fi
+
+$(B)/test/etc/%: src/etc/% config.mak
+	@mkdir -p $(@D)
+	sed -e 's|@SHEBANGDIR@|$(SHEBANGDIR_TEST)|g' -e 's|@BINDIR@|$(CURDIR)/$(B)/bin|g' $< > $@
+	@if head -c2 $< | grep -q '#!'; then chmod 0755 $@; else chmod 0644 $@; fi
+
+# Unit tests: GoogleTest on the library, linked dynamically.
+$(B)/unit/%.o: tests/unit/%.cpp config.mak
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+
+$(B)/unit-tests: $(patsubst tests/unit/%.cpp,$(B)/unit/%.o,$(UNIT_SRCS)) $(B)/$(LIB_TARGET)
+	$(CXX) $^ -o $@ -lgtest_main -lgtest -pthread $(LDLIBS_CONF)
+
+# Fuzz targets: clang++ with libFuzzer and sanitizers, on the library sources.
+$(B)/fuzz/%: tests/fuzz/%.cpp $(wildcard src/lib/*.cpp) config.mak
+	@mkdir -p $(@D)
+	clang++ -std=c++20 -g -O1 -Isrc/include $(CXXFLAGS_CONF) -fsanitize=fuzzer,address,undefined \
+	  $< $(wildcard src/lib/*.cpp) -o $@ $(LDLIBS_CONF)
+
+test-build: all $(B)/unit-tests $(ETC_TEST) $(if $(filter yes,$(HAVE_FUZZ)),$(patsubst tests/fuzz/%.cpp,$(B)/fuzz/%,$(FUZZ_SRCS)))
+
+check:
+	@sh package/ensure-deps check
+	@$(MAKE) --no-print-directory test-build
+	@B=$(B) sh tests/run
+
+fuzz: test-build
+	@B=$(B) FUZZ_SECONDS=$${FUZZ_SECONDS:-300} sh tests/run-fuzz
+
+demo:
+	@sh package/ensure-deps demo
+	@$(MAKE) --no-print-directory all $(ETC_TEST)
+	@B=$(B) sh tests/demo/run
+
+bench:
+	@sh package/ensure-deps bench
+	@$(MAKE) --no-print-directory all
+	@B=$(B) sh tests/bench/run
+
+install: all
+	@for f in $(BIN_TARGETS); do install -D -m 0755 $(B)/bin/$$f $(DESTDIR)$(bindir)/$$f || exit 1; done
+	@for f in $(ETC_TARGETS); do \
+	  m=0644; [ -x $(B)/etc/$$f ] && m=0755; \
+	  case $$f in s6-rc.d/*) d=$(DESTDIR)$(sysconfdir)/s6-overlay/$$f ;; *) d=$(DESTDIR)$(sysconfdir)/$$f ;; esac; \
+	  install -D -m $$m $(B)/etc/$$f $$d || exit 1; done
+	@for f in doc/html/*.html; do install -D -m 0644 $$f $(DESTDIR)$(docdir)/html/$${f#doc/html/} || exit 1; done
+
+clean:
+	rm -rf $(B)
+
+distclean: clean
+	rm -f config.mak
+
+-include $(LIB_OBJS:.o=.d) $(patsubst %,$(B)/tools/%.d,$(BIN_TARGETS)) $(patsubst tests/unit/%.cpp,$(B)/unit/%.d,$(UNIT_SRCS))

@@ -1,0 +1,27 @@
+// The supervise skeleton that s6-supervise adopts (SPEC.md, "Facts" and
+// hermes-seed-supervise).
+#pragma once
+
+#include <sys/types.h>
+
+namespace hs6 {
+
+struct Layout {
+    enum class Model { group, owner } model = Model::group;
+    uid_t uid = 0;             // owner model: owner of every entry
+    gid_t gid = 0;             // the group granted access (both models)
+    bool event_group = false;  // group model: event/ root:GID instead of root:root
+    bool fix = false;          // bring existing entries to the layout too
+};
+
+// Creates (or with fix, corrects) supervise/, supervise/control and event/
+// in the service directory open at svcfd, and in its log/ when that is a
+// directory. Checks every existing entry first: a symlink or an entry of
+// the wrong type dies 111 before anything is created. Entries are created
+// owner-only and opened to the group last. name is used in messages.
+void seed_supervise(int svcfd, char const *name, Layout const &layout);
+
+// Opens servicedir without following a symlink, then seed_supervise().
+void seed_supervise(char const *servicedir, Layout const &layout);
+
+} // namespace hs6

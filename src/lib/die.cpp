@@ -1,0 +1,60 @@
+// Messages and exit codes: one line, one write(2), on stderr.
+#include <hermes-s6/die.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+namespace hs6 {
+
+char const *prog = "hermes-s6";
+
+namespace {
+
+void say(std::string_view kind, std::string_view msg)
+{
+    std::string line;
+    line.reserve(std::strlen(prog) + kind.size() + msg.size() + 4);
+    line.append(prog).append(": ").append(kind).append(msg).push_back('\n');
+    char const *p = line.data();
+    std::size_t n = line.size();
+    while (n) {
+        ssize_t const w = ::write(2, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+}
+
+std::string unable(int err, std::string_view what)
+{
+    std::string s("unable to ");
+    s.append(what).append(": ").append(std::strerror(err));
+    return s;
+}
+
+} // namespace
+
+void die(int code, std::string_view msg)
+{
+    say("fatal: ", msg);
+    std::_Exit(code);
+}
+
+void die_errno(int code, int err, std::string_view what) { die(code, unable(err, what)); }
+
+void die_usage(std::string_view usage)
+{
+    say("usage: ", usage);
+    std::_Exit(exit_usage);
+}
+
+void warn(std::string_view msg) { say("warning: ", msg); }
+
+void warn_errno(int err, std::string_view what) { warn(unable(err, what)); }
+
+} // namespace hs6

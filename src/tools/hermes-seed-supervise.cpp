@@ -1,0 +1,31 @@
+// hermes-seed-supervise: lay down the supervise skeleton that s6-supervise
+// adopts, so that a group (or, with -o, a user) can control the service.
+#include <hermes-s6/chain.hpp>
+#include <hermes-s6/skeleton.hpp>
+
+static char const USAGE[] = "hermes-seed-supervise [ -o ] [ -e ] [ -f ] [ -u uid ] [ -g gid ] [ -U ] servicedir [ prog... ]";
+
+int main(int argc, char const *const *argv)
+{
+    hs6::prog = "hermes-seed-supervise";
+    hs6::Layout layout;
+    hs6::Ids ids;
+    auto args = hs6::parse_options(argc, argv, "oefu:g:U", [&](char c, char const *arg) {
+        switch (c) {
+        case 'o': layout.model = hs6::Layout::Model::owner; break;
+        case 'e': layout.event_group = true; break;
+        case 'f': layout.fix = true; break;
+        case 'u': ids.uid = hs6::need_uint(arg, "uid"); ids.have_uid = true; break;
+        case 'g': ids.gid = hs6::need_uint(arg, "gid"); ids.have_gid = true; break;
+        case 'U': hs6::ids_from_env(ids); break;
+        }
+    }, USAGE);
+    if (args.empty()) hs6::die_usage(USAGE);
+    if (!ids.have_gid) hs6::die(hs6::exit_usage, "no group given: use -g gid or -U");
+    if (layout.model == hs6::Layout::Model::owner && !ids.have_uid)
+        hs6::die(hs6::exit_usage, "-o needs a user: use -u uid or -U");
+    layout.uid = ids.uid;
+    layout.gid = ids.gid;
+    hs6::seed_supervise(args[0], layout);
+    hs6::chain(args.subspan(1));
+}
