@@ -30,9 +30,24 @@ Fd::~Fd()
     }
 }
 
+namespace {
+
+// A trailing slash makes the kernel resolve a symlink at the last component
+// despite O_NOFOLLOW and AT_SYMLINK_NOFOLLOW ("link/" is the target): the
+// name without it ("/" stays "/").
+std::string without_trailing_slash(char const *name)
+{
+    std::string_view n(name);
+    while (n.size() > 1 && n.back() == '/') n.remove_suffix(1);
+    return std::string(n);
+}
+
+} // namespace
+
 Fd open_dir(int dirfd, char const *name)
 {
-    return Fd(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    std::string const n = without_trailing_slash(name);
+    return Fd(::openat(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
 Fd need_dir(int dirfd, char const *name, std::string_view path)
@@ -41,7 +56,8 @@ Fd need_dir(int dirfd, char const *name, std::string_view path)
     if (fd) return fd;
     int const err = errno;
     struct stat st;
-    if ((err == ELOOP || err == ENOTDIR) && stat_at(dirfd, name, st)) {
+    std::string const n = without_trailing_slash(name);
+    if ((err == ELOOP || err == ENOTDIR) && stat_at(dirfd, n.c_str(), st)) {
         if (S_ISLNK(st.st_mode)) fatal(exit_sys, "{} is a symbolic link: not followed", path);
         if (!S_ISDIR(st.st_mode)) fatal(exit_sys, "{} is not a directory", path);
     }

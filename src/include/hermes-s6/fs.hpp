@@ -40,7 +40,8 @@ private:
 
 // Opens the directory name (relative to dirfd, or AT_FDCWD) with
 // O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC: a symlink at the last component is
-// refused (ELOOP), anything that is not a directory too (ENOTDIR).
+// refused (ELOOP), anything that is not a directory too (ENOTDIR). Trailing
+// slashes are dropped first, so "link/" is refused as well.
 Fd open_dir(int dirfd, char const *name);
 inline Fd open_dir(char const *path) { return open_dir(-100 /* AT_FDCWD */, path); }
 
