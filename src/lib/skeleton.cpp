@@ -62,11 +62,19 @@ void check_dir(int dirfd, std::string const &path)
     check_entry(dirfd, "event", S_IFDIR, path + "/event");
 }
 
-// Brings an existing entry, opened without following, to e.
-void fix_entry(int dirfd, char const *name, int flags, Entry const &e, std::string const &path)
+// Brings an existing entry, opened without following, to e. The opened
+// entry is checked to be of type want again: it may have been replaced
+// since check_dir() (a hard link to a file elsewhere would be chowned).
+void fix_entry(int dirfd, char const *name, int flags, mode_t want, Entry const &e, std::string const &path)
 {
     Fd fd = open_at(dirfd, name, flags);
     if (!fd) die_entry(path);
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) fatal_sys(exit_sys, "stat {}", path);
+    if ((st.st_mode & S_IFMT) != want) {
+        errno = want == S_IFDIR ? ENOTDIR : EEXIST;
+        die_entry(path);
+    }
     if (!set_owner_mode(fd.get(), e.uid, e.gid, e.mode)) fatal_sys(exit_sys, "set owner and mode of {}", path);
 }
 
@@ -81,11 +89,11 @@ void seed_dir(int dirfd, std::string const &path, Layout const &l, Plan const &p
 
     std::string const ctl_path = sup_path + "/control";
     if (!make_fifo(sup.get(), "control", p.control.mode, p.control.uid, p.control.gid, made)) die_entry(ctl_path);
-    if (made == Made::existed && l.fix) fix_entry(sup.get(), "control", O_RDONLY, p.control, ctl_path);
+    if (made == Made::existed && l.fix) fix_entry(sup.get(), "control", O_RDONLY, S_IFIFO, p.control, ctl_path);
 
     std::string const ev_path = path + "/event";
     if (!make_dir(dirfd, "event", p.event.mode, p.event.uid, p.event.gid, made)) die_entry(ev_path);
-    if (made == Made::existed && l.fix) fix_entry(dirfd, "event", O_RDONLY | O_DIRECTORY, p.event, ev_path);
+    if (made == Made::existed && l.fix) fix_entry(dirfd, "event", O_RDONLY | O_DIRECTORY, S_IFDIR, p.event, ev_path);
 
     if (sup_new || l.fix) {
         if (!set_owner_mode(sup.get(), p.supervise.uid, p.supervise.gid, p.supervise.mode))
