@@ -81,7 +81,7 @@ fuzz: test-build
 demo:
 	@sh package/ensure-deps demo
 	@$(MAKE) --no-print-directory all $(ETC_TEST)
-	@B=$(B) sh tests/demo/run
+	@B=$(B) sh example/demo
 
 bench:
 	@sh package/ensure-deps bench
