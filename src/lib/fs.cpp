@@ -47,7 +47,14 @@ std::string without_trailing_slash(char const *name)
 Fd open_dir(int dirfd, char const *name)
 {
     std::string const n = without_trailing_slash(name);
-    return Fd(::openat(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    Fd fd(::openat(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd && errno == ENOTDIR) {
+        // Linux says ENOTDIR for a symlink under O_DIRECTORY: tell them apart.
+        struct stat st;
+        if (stat_at(dirfd, n.c_str(), st) && S_ISLNK(st.st_mode)) errno = ELOOP;
+        else errno = ENOTDIR;
+    }
+    return fd;
 }
 
 Fd need_dir(int dirfd, char const *name, std::string_view path)
@@ -203,7 +210,7 @@ std::string_view base_name(std::string_view path)
 {
     while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
     auto const slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+    return slash == std::string_view::npos || path.size() == 1 ? path : path.substr(slash + 1);
 }
 
 std::string dir_name(std::string_view path)
