@@ -7,7 +7,7 @@ B ?= build
 include package/deps.mak
 
 
-CXXFLAGS_ALL := -std=c++20 -Wall -Wextra -Isrc/include -MMD -MP $(CXXFLAGS_CONF)
+CXXFLAGS_ALL := -std=c++20 -Wall -Wextra -Isrc/include -MMD -MP $(CXXFLAGS_CONF) -DHS6_SHEBANGDIR=\"$(shebangdir)\"
 SHEBANGDIR_TEST := /usr/bin
 # @WITHCONTENV@ in a script: s6-overlay's with-contenv when installed;
 # nothing in the test copy (Debian has no with-contenv).
