@@ -1,0 +1,50 @@
+// The container boot log: one timestamped line per event, appended with a
+// single O_APPEND write, rotated to LOGFILE.1 at a size (SPEC.md,
+// hermes-bootlog). Usable in-process as well as through the tool.
+#pragma once
+
+#include <cstddef>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+#include <hermes-s6/options.hpp>
+
+namespace hs6 {
+
+inline constexpr std::size_t bootlog_max_default = 262144; // 256 KiB
+
+// nullptr when word may go into a boot log line, else the reason. A
+// control character (newline, carriage return, escape, NUL...) is refused:
+// it could forge a line or rewrite one on a terminal.
+char const *bootlog_word_problem(std::string_view word);
+
+// The local time of when as %Y-%m-%dT%H:%M:%S%z.
+std::string bootlog_timestamp(std::time_t when);
+
+// "TIMESTAMP word1 word2...\n". The words must have passed
+// bootlog_word_problem().
+std::string bootlog_line(std::time_t when, Args words);
+
+// Appends line (exactly one line: one newline, at its end) to logfile in a
+// single write, under an flock(2) on the file:
+//  - the parent directory is opened without following a symlink, and
+//    created (mode 0755) when absent, one level only;
+//  - the file is opened relative to it with O_NOFOLLOW, created 0644 when
+//    absent; a symlink, a non-regular file or a file with more than one
+//    link is refused and never written;
+//  - a file of at least maxbytes (0: never) is first renamed to
+//    logfile.1, replacing it; a failed rotation is a warning, and the line
+//    is appended to the big file.
+// On failure returns false and, when error is null, warns; otherwise the
+// "unable to ..." message is stored in *error and nothing is printed.
+bool bootlog_append(char const *logfile, std::string_view line, std::size_t maxbytes,
+                    std::string *error = nullptr);
+
+// Drops to uid:gid for good: no supplementary groups, then setgid, then
+// setuid, then checks that real, effective and saved ids are all the new
+// ones and that root cannot be regained. Dies 111 on any failure.
+void drop_privileges(uid_t uid, gid_t gid);
+
+} // namespace hs6

@@ -1,0 +1,37 @@
+// hermes-bootlog: append one timestamped line to the container boot log,
+// as the given user, rotating the file at a size.
+#include <hermes-s6/bootlog.hpp>
+#include <hermes-s6/die.hpp>
+
+#include <ctime>
+#include <string>
+
+static char const USAGE[] = "hermes-bootlog [ -s maxbytes ] [ -u uid -g gid | -U ] logfile words...";
+
+int main(int argc, char const *const *argv)
+{
+    hs6::prog = "hermes-bootlog";
+    std::size_t maxbytes = hs6::bootlog_max_default;
+    hs6::Ids ids;
+    auto args = hs6::parse_options(argc, argv, "s:u:g:U", [&](char c, char const *arg) {
+        switch (c) {
+        case 's': maxbytes = hs6::need_uint(arg, "maxbytes"); break;
+        case 'u': ids.uid = hs6::need_uint(arg, "uid"); ids.have_uid = true; break;
+        case 'g': ids.gid = hs6::need_uint(arg, "gid"); ids.have_gid = true; break;
+        case 'U': hs6::ids_from_env(ids); break;
+        }
+    }, USAGE);
+    if (args.size() < 2) hs6::die_usage(USAGE);
+    if (ids.have_uid != ids.have_gid) hs6::die(hs6::exit_usage, "-u and -g go together");
+    auto const words = args.subspan(1);
+    for (std::size_t i = 0; i < words.size(); ++i)
+        if (char const *why = hs6::bootlog_word_problem(words[i]))
+            hs6::fatal(hs6::exit_usage, "word {} {}: refused, it could forge a log line", i + 1, why);
+
+    // Drop first: everything on the volume is done as the volume's user.
+    if (ids.have_uid) hs6::drop_privileges(ids.uid, ids.gid);
+    std::string const line = hs6::bootlog_line(std::time(nullptr), words);
+    std::string error;
+    if (!hs6::bootlog_append(args[0], line, maxbytes, &error)) hs6::die(hs6::exit_sys, error);
+    return 0;
+}
