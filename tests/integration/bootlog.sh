@@ -1,0 +1,106 @@
+#!/bin/sh
+# hermes-bootlog: usage, parent creation, the rotation boundary, concurrent
+# appenders, symlink and hard-link refusal, and the privilege drop.
+. "${HS6_TOP:?}/tests/integration/lib.sh"
+
+L=$T/home/logs/container-boot.log
+mkdir -p "$T/home"
+
+check_exit 100 "bootlog: no argument is a usage error" hermes-bootlog
+check_exit 100 "bootlog: a logfile without words is a usage error" hermes-bootlog "$L"
+check_exit 100 "bootlog: -s needs a number" hermes-bootlog -s 1k "$L" x
+check_exit 100 "bootlog: -u without -g is a usage error" hermes-bootlog -u 65534 "$L" x
+check_exit 100 "bootlog: -U without UID/GID is a usage error" env -u UID -u GID hermes-bootlog -U "$L" x
+nl='
+'
+check_exit 100 "bootlog: a word with a newline is refused" hermes-bootlog "$L" "profile=a${nl}2026-01-01T00:00:00+0000 profile=forged"
+check_exit 100 "bootlog: a word with a carriage return is refused" hermes-bootlog "$L" "$(printf 'a\rb')"
+check_not "bootlog: a refused word writes nothing" test -e "$T/home/logs"
+
+check "bootlog: creates the parent directory and appends" hermes-bootlog "$L" profile=a prior_state=running action=started
+check "bootlog: the line is TIMESTAMP words" \
+  grep -Eqx '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4} profile=a prior_state=running action=started' "$L"
+check "bootlog: the parent directory is 0755 whatever the umask" sh -c "umask 077; hermes-bootlog '$T/u/x.log' a && [ \$(stat -c %a '$T/u') = 755 ] && [ \$(stat -c %a '$T/u/x.log') = 644 ]"
+check_exit 111 "bootlog: only one level of parent is created" hermes-bootlog "$T/a/b/x.log" a
+
+# Rotation at the default 262144 bytes: 262143 stays, 262144 rotates and
+# replaces an older .1.
+R=$T/rot/boot.log
+mkdir -p "$T/rot"
+echo old > "$R.1"
+head -c 262143 /dev/zero > "$R"
+hermes-bootlog "$R" below
+check "bootlog: 262143 bytes is not rotated" sh -c "[ \$(stat -c %s '$R') -gt 262143 ] && [ \$(cat '$R.1') = old ]"
+head -c 262144 /dev/zero > "$R"
+hermes-bootlog "$R" at
+check "bootlog: 262144 bytes is rotated to .1, replacing it" \
+  sh -c "[ \$(stat -c %s '$R.1') = 262144 ] && grep -q ' at\$' '$R' && [ \$(wc -l < '$R') = 1 ]"
+printf '0123456789' > "$R"
+check "bootlog: -s 10 rotates a 10-byte file" sh -c "hermes-bootlog -s 10 '$R' s && [ \$(cat '$R.1') = 0123456789 ]"
+printf '012345678' > "$R"
+check "bootlog: -s 10 keeps a 9-byte file" sh -c "hermes-bootlog -s 10 '$R' s && [ \$(head -c 9 '$R') = 012345678 ]"
+
+# 20 processes x 50 lines, each line long enough to show interleaving.
+C=$T/conc/boot.log
+pad=$(head -c 300 /dev/zero | tr '\0' x)
+i=1
+while [ $i -le 20 ]; do
+  ( j=1; while [ $j -le 50 ]; do hermes-bootlog "$C" "w=$i" "n=$j" "$pad" || echo "writer $i line $j failed" >&2; j=$((j + 1)); done ) 2>>"$T/conc.err" &
+  i=$((i + 1))
+done
+wait
+# About 340 KB: rotated once at 256 KiB, so both files hold everything.
+check "bootlog: 20 concurrent writers x 50 lines: 1000 whole lines" \
+  sh -c "[ \$(cat '$C.1' '$C' | grep -Ec '^[0-9T:+-]{24} w=[0-9]+ n=[0-9]+ x{300}\$') = 1000 ] && [ \$(cat '$C.1' '$C' | wc -l) = 1000 ] && [ ! -s '$T/conc.err' ]"
+check "bootlog: every writer's every line is there once" \
+  sh -c "[ \$(cat '$C.1' '$C' | awk '{print \$2, \$3}' | sort -u | wc -l) = 1000 ]"
+
+# Concurrent appenders while the file keeps rotating: no line is torn.
+K=$T/crot/boot.log
+i=1
+while [ $i -le 10 ]; do
+  ( j=1; while [ $j -le 30 ]; do hermes-bootlog -s 2000 "$K" "w=$i" "n=$j" "$pad" || echo fail >&2; j=$((j + 1)); done ) 2>>"$T/crot.err" &
+  i=$((i + 1))
+done
+wait
+check "bootlog: concurrent appends with rotation: whole lines only, no failure" \
+  sh -c "[ ! -s '$T/crot.err' ] && ! cat '$K' '$K.1' | grep -Evq '^[0-9T:+-]{24} w=[0-9]+ n=[0-9]+ x{300}\$'"
+
+# A symlink or a hard link in place of the log is never written through.
+S=$T/sym
+mkdir -p "$S/logs"
+echo precious > "$S/target"
+ln -s "$S/target" "$S/logs/boot.log"
+check_exit 111 "bootlog: a symlinked logfile is refused" hermes-bootlog "$S/logs/boot.log" forged
+check "bootlog: the symlink's target is not written" sh -c "[ \$(cat '$S/target') = precious ]"
+ln -s "$S/nowhere" "$S/logs/dangling.log"
+check_exit 111 "bootlog: a dangling symlink is refused" hermes-bootlog "$S/logs/dangling.log" forged
+check_not "bootlog: the dangling symlink's target is not created" test -e "$S/nowhere"
+ln -s "$S/logs" "$S/linkdir"
+check_exit 111 "bootlog: a symlinked parent directory is refused" hermes-bootlog "$S/linkdir/new.log" forged
+check_not "bootlog: nothing is created through it" test -e "$S/logs/new.log"
+echo precious > "$S/shadow"
+ln "$S/shadow" "$S/logs/hard.log"
+check_exit 111 "bootlog: a hard-linked logfile is refused" hermes-bootlog "$S/logs/hard.log" forged
+check "bootlog: the other name of the hard link is not written" sh -c "[ \$(cat '$S/shadow') = precious ]"
+
+# Privilege drop.
+if is_root; then
+  P=$T/priv
+  mkdir -p "$P/rootonly" "$P/open"
+  chmod 0700 "$P/rootonly"; chmod 0777 "$P/open"
+  check_exit 111 "bootlog: -u 65534 -g 65534 cannot write a root-only 0700 directory" \
+    hermes-bootlog -u 65534 -g 65534 "$P/rootonly/boot.log" x
+  check_not "bootlog: nothing was written there" test -e "$P/rootonly/boot.log"
+  check_exit 111 "bootlog: -u 65534 -g 65534 cannot create a log directory in a root 0755 one" \
+    hermes-bootlog -u 65534 -g 65534 "$P/newdir/boot.log" x
+  check "bootlog: -u 65534 -g 65534 creates a file owned by 65534" \
+    sh -c "hermes-bootlog -u 65534 -g 65534 '$P/open/boot.log' x && [ \$(stat -c %u:%g '$P/open/boot.log') = 65534:65534 ]"
+  check "bootlog: -U under s6-envuidgid nobody creates its directory as 65534" \
+    sh -c "s6-envuidgid nobody hermes-bootlog -U '$P/open/logs/boot.log' x && [ \$(stat -c %u:%g '$P/open/logs' '$P/open/logs/boot.log' | sort -u) = 65534:65534 ]"
+  echo rootline > "$P/open/root.log"; chmod 0644 "$P/open/root.log"
+  check_exit 111 "bootlog: after the drop a root-owned 0644 log cannot be appended" \
+    hermes-bootlog -u 65534 -g 65534 "$P/open/root.log" x
+else
+  skip "bootlog: privilege drop: needs root"
+fi
