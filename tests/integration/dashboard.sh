@@ -1,0 +1,79 @@
+#!/bin/sh
+# hermes-dashboard-finish, then the dashboard service (the rendered
+# s6-rc.d/dashboard scripts) under a real s6-svscan: disabled it reports
+# down and is never restarted; enabled and crashing it is restarted; exit
+# 78 keeps it down even when enabled.
+. "${HS6_TOP:?}/tests/integration/lib.sh"
+
+F=hermes-dashboard-finish
+for v in 1 true TRUE True yes YES Yes; do
+  check_exit 0 "dashboard-finish: HERMES_DASHBOARD=$v restarts" env HERMES_DASHBOARD=$v $F 1 -1 dashboard 42
+done
+for v in on tRuE 0 false no ' 1' '1 ' yes.; do
+  check_exit 125 "dashboard-finish: HERMES_DASHBOARD='$v' keeps it down" env HERMES_DASHBOARD="$v" $F 0
+done
+check_exit 125 "dashboard-finish: empty HERMES_DASHBOARD keeps it down" env HERMES_DASHBOARD= $F 0
+check_exit 125 "dashboard-finish: unset HERMES_DASHBOARD keeps it down" env -u HERMES_DASHBOARD $F 0
+check_exit 125 "dashboard-finish: exit code 78 beats a truthy value" env HERMES_DASHBOARD=1 $F 78 -1 dashboard 42
+check_exit 0 "dashboard-finish: killed by a signal (256) and enabled restarts" env HERMES_DASHBOARD=yes $F 256 15
+check_exit 0 "dashboard-finish: -v reads another variable" env -u HERMES_DASHBOARD OTHER=True $F -v OTHER 0
+check_exit 125 "dashboard-finish: -v ignores HERMES_DASHBOARD" env -u OTHER HERMES_DASHBOARD=1 $F -v OTHER 0
+check_exit 100 "dashboard-finish: no exitcode is a usage error" $F
+check_exit 100 "dashboard-finish: -v without a name is a usage error" $F -v
+
+D=$HS6_ETC/s6-rc.d/dashboard
+check "dashboard: the test copy has no with-contenv and runs Debian's execlineb" \
+  sh -c "head -1 '$D/run' | grep -qx '#!/usr/bin/execlineb -P' && ! grep -Eq 'with-contenv|@[A-Z]+@' '$D/run' '$D/finish'"
+check "dashboard: type is longrun" sh -c "[ \"\$(cat '$D/type')\" = longrun ]"
+
+if ! is_root; then
+  skip "dashboard: live under s6-svscan: needs root (it drops to nobody)"
+  exit 0
+fi
+
+# The dashboard stand-in: records who ran it and where, exits STUB_EXIT.
+mkdir -p "$T/home" "$T/runs"
+chmod 0777 "$T/runs"
+cat > "$T/stub" <<'EOS'
+#!/bin/sh
+echo "$(id -u) $(pwd) $HOME" >> "$STUB_LOG"
+exit "${STUB_EXIT:-1}"
+EOS
+chmod 0755 "$T/stub"
+
+# live NAME HERMES_DASHBOARD STUB_EXIT: a scandir with the dashboard in it,
+# under an s6-svscan whose environment is the container's.
+live() {
+  mkdir -p "$T/$1/dashboard"
+  cp "$D/type" "$D/run" "$D/finish" "$T/$1/dashboard/"
+  export HERMES_USER=nobody HERMES_HOME="$T/home" HERMES_DASHBOARD_CMD="$T/stub" STUB_LOG="$T/runs/$1" STUB_EXIT="$3"
+  if [ -n "$2" ]; then export HERMES_DASHBOARD="$2"; else unset HERMES_DASHBOARD; fi
+  start_svscan "$T/$1"
+  unset HERMES_USER HERMES_HOME HERMES_DASHBOARD_CMD STUB_LOG STUB_EXIT HERMES_DASHBOARD
+}
+lines() { [ -f "$1" ] && [ "$(wc -l < "$1")" -ge "$2" ]; }
+stays_down() { [ "$(s6-svstat -o up,wantedup "$1" 2>/dev/null)" = "false false" ]; }
+
+live off "" 1
+live crash yes 1
+live config 1 78
+
+# Disabled: run exits 0, finish 125: down, not wanted up, never restarted.
+wait_until 5000 stays_down "$T/off/dashboard"
+check "dashboard: disabled: s6-svstat reports it down and not wanted up" stays_down "$T/off/dashboard"
+since=$(s6-svstat -o updownsince "$T/off/dashboard")
+# Crashing and enabled: restarted (s6-supervise waits 1 s between quick deaths).
+wait_until 6000 lines "$T/runs/crash" 2
+check "dashboard: enabled and crashing: restarted" lines "$T/runs/crash" 2
+check "dashboard: runs the command as HERMES_USER, in HERMES_HOME, with HOME set" \
+  sh -c "[ \"\$(sort -u '$T/runs/crash')\" = '65534 $T/home $T/home' ]"
+# Enabled but exit 78: down for good after one run.
+wait_until 5000 stays_down "$T/config/dashboard"
+sleep 1.5
+check "dashboard: disabled: not restarted (still down, same down-since)" \
+  sh -c "[ \"\$(s6-svstat -o up,wantedup,updownsince '$T/off/dashboard')\" = 'false false $since' ]"
+check_not "dashboard: disabled: the dashboard command never ran" test -e "$T/runs/off"
+check "dashboard: enabled, exit 78: down and not wanted up" stays_down "$T/config/dashboard"
+check "dashboard: enabled, exit 78: ran exactly once" sh -c "[ \$(wc -l < '$T/runs/config') = 1 ]"
+check "dashboard: enabled and crashing: still wanted up" \
+  sh -c "[ \"\$(s6-svstat -o wantedup '$T/crash/dashboard')\" = true ]"
