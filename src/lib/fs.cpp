@@ -103,11 +103,24 @@ bool refuse_existing(int dirfd, char const *name, mode_t want, Made &made, int w
     return false;
 }
 
+// mkdirat/mkfifoat under umask 077, so that the new entry is exactly 0700 /
+// 0600: with a umask like 0777 it would be 0000 and only root could open it
+// again for the fchown/fchmod.
+int make_private(int dirfd, char const *name, bool fifo)
+{
+    mode_t const old = ::umask(077);
+    int const r = fifo ? ::mkfifoat(dirfd, name, 0600) : ::mkdirat(dirfd, name, 0700);
+    int const err = errno;
+    ::umask(old);
+    errno = err;
+    return r;
+}
+
 } // namespace
 
 bool make_dir(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, Made &made)
 {
-    if (::mkdirat(dirfd, name, 0700) < 0) {
+    if (make_private(dirfd, name, false) < 0) {
         if (errno != EEXIST) return false;
         return refuse_existing(dirfd, name, S_IFDIR, made, ENOTDIR);
     }
@@ -119,7 +132,7 @@ bool make_dir(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, Ma
 
 bool make_fifo(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, Made &made)
 {
-    if (::mkfifoat(dirfd, name, 0600) < 0) {
+    if (make_private(dirfd, name, true) < 0) {
         if (errno != EEXIST) return false;
         return refuse_existing(dirfd, name, S_IFIFO, made, EEXIST);
     }
