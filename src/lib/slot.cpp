@@ -1,0 +1,191 @@
+// Rendering a slot: the start-state decision and the three execline
+// scripts, written into a fresh dot-prefixed staging directory.
+#include <hermes-s6/slot.hpp>
+
+#include <hermes-s6/die.hpp>
+#include <hermes-s6/fs.hpp>
+#include <hermes-s6/profile.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace hs6 {
+
+bool slot_starts_up(std::string_view profile, StartState start, char const *gateway_state,
+                    char const *multiplex)
+{
+    if (start != StartState::from_environment) return start == StartState::up;
+    if (!gateway_state || std::strcmp(gateway_state, "running")) return false;
+    return profile == "default" || !truthy(multiplex);
+}
+
+std::string execline_quote(std::string_view s)
+{
+    std::string q;
+    q.reserve(s.size() + 2);
+    q.push_back('"');
+    for (char c : s) {
+        if (c == '"' || c == '\\') q.push_back('\\');
+        q.push_back(c);
+    }
+    q.push_back('"');
+    return q;
+}
+
+namespace {
+
+bool has_control(std::string_view s)
+{
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7f) return true;
+    return false;
+}
+
+// The root test, in a block of its own so that its substitution of $uid
+// never reaches a word that came from the command line.
+constexpr char const root_test[] = "ifelse { backtick -E uid { id -u } eltest ${uid} = 0 }\n";
+
+std::string header(RenderOptions const &o, char const *mode)
+{
+    std::string s = "#!" + o.bindir + "/execlineb " + mode + "\n";
+    if (o.contenv && std::strcmp(mode, "-P") == 0) s += "with-contenv\n";
+    return s;
+}
+
+std::string gateway_command(std::string_view profile, RenderOptions const &o)
+{
+    std::string s = execline_quote(o.prog);
+    if (profile != "default") s.append(" -p ").append(profile);
+    return s + " gateway run --replace";
+}
+
+// mkdir -p the log dir, remove a stale lock, run s6-log: as whoever runs
+// it. indent prefixes every line.
+std::string logger_tail(std::string_view profile, char const *indent)
+{
+    std::string const dir = "${h}/logs/gateways/" + std::string(profile);
+    std::string const in(indent);
+    return in + "importas -i h HERMES_HOME\n" +
+           in + "if { mkdir -p -- " + dir + " }\n" +
+           in + "if { rm -f -- " + dir + "/lock }\n" +
+           in + "s6-log 1 n10 s1000000 T " + dir + "\n";
+}
+
+} // namespace
+
+char const *render_options_problem(RenderOptions const &o)
+{
+    if (o.home.empty() || o.home[0] != '/') return "home must be an absolute path";
+    if (has_control(o.home)) return "home must not contain control characters";
+    if (o.user.empty() || has_control(o.user)) return "user must be non-empty, without control characters";
+    if (o.prog.empty() || has_control(o.prog)) return "prog must be non-empty, without control characters";
+    if (o.bindir.empty() || o.bindir[0] != '/') return "bindir must be an absolute path";
+    for (char c : o.bindir)
+        if (c == ' ' || c == '\t' || has_control(std::string_view(&c, 1)))
+            return "bindir must not contain blanks or control characters (it goes in a shebang line)";
+    if (o.bindir.size() + sizeof "#!/execlineb -P" > 255) return "bindir too long for a shebang line";
+    return nullptr;
+}
+
+std::string render_run(std::string_view profile, RenderOptions const &o)
+{
+    std::string const home = execline_quote(o.home);
+    std::string const cmd = gateway_command(profile, o);
+    return header(o, "-P") +
+           "fdmove -c 2 1\n"
+           "export HOME " + home + "\n"
+           "cd " + home + "\n"
+           "export HERMES_S6_SUPERVISED_CHILD 1\n"
+           "export HERMES_SUPERVISED_CHILD 1\n" +
+           root_test +
+           "{ s6-setuidgid " + execline_quote(o.user) + " " + cmd + " }\n" +
+           cmd + "\n";
+}
+
+std::string render_finish(RenderOptions const &o)
+{
+    // Two literal patterns: case anchors "0|78" as ^0|78$, which would
+    // also match 05 and 178.
+    return header(o, "-S1") + "case -- $1 { 0 { exit 125 } 78 { exit 125 } }\nexit 0\n";
+}
+
+std::string render_log_run(std::string_view profile, RenderOptions const &o)
+{
+    // HERMES_HOME, or home when it is unset or empty, is computed in a
+    // block that holds no command-line value, exported, and substituted
+    // only after the drop to the user: no value from the command line is
+    // ever subject to execline substitution.
+    return header(o, "-P") +
+           "backtick -D " + execline_quote(o.home) +
+           " HERMES_HOME { importas -i h HERMES_HOME if { eltest -n ${h} } printf %s ${h} }\n" +
+           root_test +
+           "{\n  s6-setuidgid " + execline_quote(o.user) + "\n" + logger_tail(profile, "  ") + "}\n" +
+           logger_tail(profile, "");
+}
+
+namespace {
+
+struct Staging {
+    int parentfd;
+    char const *name;
+    std::string_view path;
+
+    // Removes what was written so far, then dies 111 with errno's message.
+    [[noreturn]] void fail(std::string const &what) const
+    {
+        int const err = errno;
+        if (!remove_tree(parentfd, name)) warn_sys("remove {}", path);
+        die_errno(exit_sys, err, what);
+    }
+
+    void write(int dirfd, char const *file, std::string const &content, char const *shown) const
+    {
+        if (!write_file(dirfd, file, content, 0755)) fail(fmt::format("write {}/{}", path, shown));
+    }
+};
+
+} // namespace
+
+void render_slot(int parentfd, char const *staging, std::string_view profile, RenderOptions const &o,
+                 std::string_view path)
+{
+    if (char const *why = profile_name_problem(profile)) fatal(exit_usage, "invalid profile name: {}", why);
+    std::string_view const base(staging);
+    if (base.empty() || base[0] != '.' || base == "." || base == ".." || base.find('/') != base.npos)
+        fatal(exit_usage, "staging dir {} must be a dot-prefixed name (s6-svscan would supervise it half-built)", path);
+    if (char const *why = render_options_problem(o)) fatal(exit_usage, "invalid option: {}", why);
+    bool const up = slot_starts_up(profile, o.start, std::getenv("HERMES_GATEWAY_STATE"),
+                                   std::getenv("GATEWAY_MULTIPLEX_PROFILES"));
+
+    if (!remove_tree(parentfd, staging)) fatal_sys(exit_sys, "remove leftover {}", path);
+    if (::mkdirat(parentfd, staging, 0700) < 0) fatal_sys(exit_sys, "mkdir {}", path);
+    Staging const st{parentfd, staging, path};
+    Fd dir = open_dir(parentfd, staging);
+    if (!dir || ::fchmod(dir.get(), 0755) < 0) st.fail(fmt::format("open {}", path));
+    if (!write_file(dir.get(), "type", "longrun\n", 0644)) st.fail(fmt::format("write {}/type", path));
+    st.write(dir.get(), "run", render_run(profile, o), "run");
+    st.write(dir.get(), "finish", render_finish(o), "finish");
+    if (::mkdirat(dir.get(), "log", 0700) < 0) st.fail(fmt::format("mkdir {}/log", path));
+    Fd log = open_dir(dir.get(), "log");
+    if (!log || ::fchmod(log.get(), 0755) < 0) st.fail(fmt::format("open {}/log", path));
+    st.write(log.get(), "run", render_log_run(profile, o), "log/run");
+    if (!up && !write_file(dir.get(), "down", "", 0644)) st.fail(fmt::format("write {}/down", path));
+}
+
+void render_slot(char const *stagingdir, std::string_view profile, RenderOptions const &o)
+{
+    if (char const *why = profile_name_problem(profile)) fatal(exit_usage, "invalid profile name: {}", why);
+    std::string const parent = dir_name(stagingdir);
+    std::string const base(base_name(stagingdir));
+    if (base.empty() || base[0] != '.' || base == "." || base == "..")
+        fatal(exit_usage, "staging dir {} must be a dot-prefixed name (s6-svscan would supervise it half-built)",
+              stagingdir);
+    Fd pfd = need_dir(-100, parent.c_str(), parent);
+    render_slot(pfd.get(), base.c_str(), profile, o, stagingdir);
+}
+
+} // namespace hs6

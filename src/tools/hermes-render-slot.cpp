@@ -1,0 +1,27 @@
+// hermes-render-slot: write a fresh slot (run, finish, log/run, type,
+// down) for a profile into a dot-prefixed staging directory, then chain.
+#include <hermes-s6/chain.hpp>
+#include <hermes-s6/slot.hpp>
+
+static char const USAGE[] =
+    "hermes-render-slot [ -u | -d ] [ -h home ] [ -r user ] [ -b bindir ] [ -E ] [ -x prog ] stagingdir profile [ prog... ]";
+
+int main(int argc, char const *const *argv)
+{
+    hs6::prog = "hermes-render-slot";
+    hs6::RenderOptions o;
+    auto args = hs6::parse_options(argc, argv, "udh:r:b:Ex:", [&](char c, char const *arg) {
+        switch (c) {
+        case 'u': o.start = hs6::StartState::up; break;
+        case 'd': o.start = hs6::StartState::down; break;
+        case 'h': o.home = arg; break;
+        case 'r': o.user = arg; break;
+        case 'b': o.bindir = arg; break;
+        case 'E': o.contenv = false; break;
+        case 'x': o.prog = arg; break;
+        }
+    }, USAGE);
+    if (args.size() < 2) hs6::die_usage(USAGE);
+    hs6::render_slot(args[0], args[1], o);
+    hs6::chain(args.subspan(2));
+}

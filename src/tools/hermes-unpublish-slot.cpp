@@ -1,0 +1,18 @@
+// hermes-unpublish-slot: take a slot out of its scandir, stop its
+// supervisors, wait for them to exit, remove the tree, then chain.
+#include <hermes-s6/chain.hpp>
+#include <hermes-s6/publish.hpp>
+
+static char const USAGE[] = "hermes-unpublish-slot [ -t ms ] slotdir [ prog... ]";
+
+int main(int argc, char const *const *argv)
+{
+    hs6::prog = "hermes-unpublish-slot";
+    unsigned timeout = 10000;
+    auto args = hs6::parse_options(argc, argv, "t:", [&](char c, char const *arg) {
+        if (c == 't') timeout = hs6::need_uint(arg, "timeout");
+    }, USAGE);
+    if (args.empty()) hs6::die_usage(USAGE);
+    hs6::unpublish_slot(args[0], timeout);
+    hs6::chain(args.subspan(1));
+}
