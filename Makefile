@@ -99,6 +99,11 @@ install: all
 	  install -D -m $$m $(B)/etc/$$f $$d || exit 1; done
 	@for f in doc/html/*.html; do install -D -m 0644 $$f $(DESTDIR)$(docdir)/html/$${f#doc/html/} || exit 1; done
 
+# The release tarball $(B)/hermes-s6-VERSION-ARCH.tar.gz (+ .sha256), for
+# tar -C / or a Dockerfile ADD: see package/dist.
+dist: all
+	@B=$(B) MAKE="$(MAKE)" CXX="$(CXX)" STATIC=$(STATIC) sh package/dist
+
 clean:
 	rm -rf $(B)
 
