@@ -1,0 +1,44 @@
+#!/bin/sh
+# make dist: the release tarball lists every binary, script and page at
+# the path an s6-overlay image wants, owner 0:0, modes from package/modes;
+# binaries are static and stripped; the .sha256 beside it verifies.
+. "${HS6_TOP:?}/tests/integration/lib.sh"
+
+cd "$HS6_TOP" || exit 111
+B=${HS6_BIN#"$HS6_TOP"/}; B=${B%/bin}       # the build dir tests/run was given
+case $B in /*) skip "dist: $HS6_BIN is not under $HS6_TOP: make dist would rebuild everything"; exit 0 ;; esac
+version=$(sed -n 's/^version=//p' package/info)
+arch=$(${CXX:-g++} -dumpmachine | cut -d- -f1)
+name=hermes-s6-$version-$arch
+tgz=$B/$name.tar.gz
+
+if ! make -s --no-print-directory B="$B" dist >"$T/make.out" 2>&1; then
+  fail "dist: make B=$B dist failed: $(tail -3 "$T/make.out" | tr '\n' ' ')"
+  exit 1
+fi
+ok "dist: make dist builds $tgz"
+check "dist: the .sha256 beside it verifies" sh -c "cd '$B' && sha256sum -c --quiet '$name.tar.gz.sha256'"
+tar -tvzf "$tgz" > "$T/list" || { fail "dist: tar cannot list $tgz"; exit 1; }
+
+# has MODE PATH: the listing has PATH with that mode string and owner 0/0.
+has() { awk -v m="$1" -v p="$2" '$1 == m && $2 == "0/0" && $6 == p { found = 1 } END { exit !found }' "$T/list"; }
+for f in "$HS6_BIN"/hermes-*; do
+  b=$(basename "$f")
+  check "dist: usr/bin/$b is there, 0755 root" has -rwxr-xr-x "usr/bin/$b"
+done
+check "dist: cont-init.d/015-supervise-perms, 0755 root" has -rwxr-xr-x etc/cont-init.d/015-supervise-perms
+check "dist: s6-rc.d/dashboard/run, 0755 root" has -rwxr-xr-x etc/s6-overlay/s6-rc.d/dashboard/run
+check "dist: s6-rc.d/dashboard/finish, 0755 root" has -rwxr-xr-x etc/s6-overlay/s6-rc.d/dashboard/finish
+check "dist: s6-rc.d/dashboard/type, 0644 root" has -rw-r--r-- etc/s6-overlay/s6-rc.d/dashboard/type
+check "dist: the html docs, 0644 root" has -rw-r--r-- usr/share/doc/hermes-s6/html/index.html
+check "dist: directories are 0755 root" has drwxr-xr-x usr/bin/
+check "dist: every entry is owned by 0/0" sh -c "! awk '\$2 != \"0/0\"' '$T/list' | grep -q ."
+check "dist: nothing outside usr/ and etc/" sh -c "! awk '{print \$6}' '$T/list' | grep -Ev '^(usr|etc)/' | grep -q ."
+
+mkdir -p "$T/x"
+tar -xzf "$tgz" -C "$T/x"
+check "dist: binaries are static (no program interpreter)" sh -c "! readelf -l '$T/x/usr/bin/hermes-bootlog' | grep -q 'program interpreter'"
+check "dist: binaries are stripped (no .symtab)" sh -c "! readelf -S '$T/x/usr/bin/hermes-bootlog' | grep -q '\.symtab'"
+check "dist: the extracted binary runs" sh -c "'$T/x/usr/bin/hermes-dashboard-finish' 78; [ \$? = 125 ]"
+check "dist: scripts carry with-contenv and no placeholder" \
+  sh -c "grep -qx with-contenv '$T/x/etc/cont-init.d/015-supervise-perms' && ! grep -rq '@[A-Z]*@' '$T/x/etc'"
