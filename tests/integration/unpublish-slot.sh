@@ -1,0 +1,84 @@
+#!/bin/sh
+# hermes-unpublish-slot against a real s6-svscan: the service, its
+# s6-supervise and the logger's are gone, the tree is gone, s6-svscan does
+# not respawn it, and no fixed sleep is involved (the time is reported).
+. "$HS6_TOP/tests/integration/lib.sh"
+
+S=$T/scan H=$T/home
+mkdir -p "$S" "$H"
+check "absent slot: success" hermes-unpublish-slot "$S/gateway-none"
+check_exit 100 "bad timeout" hermes-unpublish-slot -t x "$S/gateway-none"
+check "chains into prog" hermes-unpublish-slot "$S/gateway-none" true
+
+hermes-render-slot -E -b /usr/bin -u "$S/.gateway-d.tmp" d >/dev/null
+hermes-publish-slot "$S/.gateway-d.tmp" "$S/gateway-d"
+ln -s "$T/precious" "$S/gateway-d/link"; mkdir -p "$T/precious"; echo keep >"$T/precious/f"
+check "unsupervised slot: removed" sh -c "hermes-unpublish-slot '$S/gateway-d' && [ ! -e '$S/gateway-d' ]"
+check "symlinks in the tree not followed" test "$(cat "$T/precious/f")" = keep
+check "unsupervised slot: no dot leftover" test -z "$(ls -A "$S")"
+echo x >"$S/gateway-f"
+check_exit 111 "a slot that is a file: 111" hermes-unpublish-slot "$S/gateway-f"
+rm -f "$S/gateway-f"
+
+if ! is_root || ! getent passwd "$NOBODY" >/dev/null; then
+  skip "unpublish under s6-svscan: needs root and a passwd entry for uid $NOBODY"; exit 0
+fi
+NOBODY_NAME=$(getent passwd "$NOBODY" | cut -d: -f1)
+chown "$NOBODY:$NOBODY" "$H"
+export STUB_DIR="$T/stub"; mkdir -p "$STUB_DIR"; chmod 0777 "$STUB_DIR"
+cp "$HS6_TOP/tests/stub-gateway" "$T/stub-gateway"; chmod 0755 "$T/stub-gateway"
+slot() {
+  hermes-render-slot -E -b /usr/bin -h "$H" -r "$NOBODY_NAME" -x "$T/stub-gateway" -u "$S/.gateway-$1.tmp" "$1" \
+    hermes-seed-supervise -g "$NOBODY" "$S/.gateway-$1.tmp" \
+    hermes-publish-slot "$S/.gateway-$1.tmp" "$S/gateway-$1"
+}
+# supervise_pid DIR: the s6-supervise running on DIR (cwd is DIR).
+supervise_pid() {
+  for _p in /proc/[0-9]*; do
+    [ "$(cat "$_p/comm" 2>/dev/null)" = s6-supervise ] || continue
+    [ "$(readlink "$_p/cwd" 2>/dev/null)" = "$1" ] && { echo "${_p#/proc/}"; return; }
+  done
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+start_svscan "$S" || exit 1
+slot u
+s6-svscanctl -a "$S"
+check "slot is up" wait_until 5000 svc_up "$S/gateway-u"
+check "logger is up" wait_until 5000 svc_up "$S/gateway-u/log"
+svc=$(s6-svstat -o pid "$S/gateway-u") log=$(s6-svstat -o pid "$S/gateway-u/log")
+sup=$(supervise_pid "$S/gateway-u") logsup=$(supervise_pid "$S/gateway-u/log")
+if [ -n "$sup" ] && [ -n "$logsup" ] && alive "$svc" && alive "$log"; then ok "found the four processes"; else fail "found the four processes: '$svc' '$log' '$sup' '$logsup'"; fi
+t0=$(now_ms)
+check "unpublish a live slot" hermes-unpublish-slot "$S/gateway-u"
+t1=$(now_ms)
+gone=""
+for p in "$svc" "$log" "$sup" "$logsup"; do alive "$p" && gone="$gone $p"; done
+if [ -z "$gone" ]; then ok "service, logger and both s6-supervise are gone ($((t1 - t0)) ms)"; else fail "still alive:$gone"; fi
+check "tree gone, no dot leftover" sh -c "[ ! -e '$S/gateway-u' ] && [ -z \"\$(ls -A '$S' | grep -v '^\.s6-svscan\$')\" ]"
+if [ $((t1 - t0)) -lt 900 ]; then ok "no fixed sleep: $((t1 - t0)) ms"; else fail "unpublish took $((t1 - t0)) ms"; fi
+check "the logger got the service's last lines" grep -q 'stub u started' "$H/logs/gateways/u/current"
+# s6-svscan rescans 1 s after a supervisor dies: nothing comes back.
+sleep 1.5; s6-svscanctl -a "$S"; sleep 0.2
+check "s6-svscan does not respawn it" test -z "$(supervise_pid "$S/gateway-u")$(ls -A "$S" | grep -v '^\.s6-svscan$')"
+check_not "s6-svscan logged no error about it" grep -q gateway-u "$T/svscan.log"
+check "a slot of the same name can be published again at once" sh -c "$(command -v hermes-render-slot) -E -b /usr/bin -h '$H' -r '$NOBODY_NAME' -x '$T/stub-gateway' -u '$S/.gateway-u.tmp' u && hermes-seed-supervise -g $NOBODY '$S/.gateway-u.tmp' && hermes-publish-slot '$S/.gateway-u.tmp' '$S/gateway-u' && s6-svscanctl -a '$S'"
+check "and it comes up" wait_until 5000 svc_up "$S/gateway-u"
+check "and unpublishes again" hermes-unpublish-slot "$S/gateway-u"
+
+# A supervisor that cannot exit in time: a finish script that hangs.
+slot h
+printf '#!/bin/sh\nexec sleep 3\n' >"$S/gateway-h/finish"; chmod 0755 "$S/gateway-h/finish"
+s6-svscanctl -a "$S"
+check "hanging slot is up" wait_until 5000 svc_up "$S/gateway-h"
+t0=$(now_ms); o=$(hermes-unpublish-slot -t 300 "$S/gateway-h" 2>&1); r=$?; t1=$(now_ms)
+left=$(ls -A "$S" | grep '^\.gateway-h\.unpublish-')
+if [ "$r" = 99 ] && [ -n "$left" ] && case $o in *"$left"*) true ;; *) false ;; esac; then
+  ok "timeout: exit 99 after $((t1 - t0)) ms, tree left as $left and named"
+else
+  fail "timeout: exit $r, left '$left': $o"
+fi
+if [ $((t1 - t0)) -ge 250 ] && [ $((t1 - t0)) -lt 1500 ]; then ok "timeout honoured (-t 300: $((t1 - t0)) ms)"; else fail "timeout took $((t1 - t0)) ms"; fi
+check "the hidden tree can be unpublished once finish is done" hermes-unpublish-slot -t 10000 "$S/$left"
+check "hidden tree gone" test ! -e "$S/$left"
