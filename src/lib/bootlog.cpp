@@ -110,8 +110,8 @@ bool bootlog_append(char const *logfile, std::string_view line, std::size_t maxb
         return fail(fmt::format("unable to {} {}: {}", what, logfile, std::strerror(err)));
     };
 
-    if (line.empty() || line.back() != '\n' || line.find('\n') != line.size() - 1)
-        return fail(fmt::format("unable to append to {}: not exactly one line", logfile));
+    if (line.empty() || line.back() != '\n')
+        return fail(fmt::format("unable to append to {}: not whole lines", logfile));
     std::string_view const path(logfile);
     std::string const base(base_name(path));
     if (path.empty() || path.back() == '/' || base == "." || base == "..")

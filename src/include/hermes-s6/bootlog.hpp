@@ -27,8 +27,9 @@ std::string bootlog_timestamp(std::time_t when);
 // bootlog_word_problem().
 std::string bootlog_line(std::time_t when, Args words);
 
-// Appends line (exactly one line: one newline, at its end) to logfile in a
-// single write, under an flock(2) on the file:
+// Appends line (whole lines: it ends with a newline; the boot reconcile
+// writes one per profile at once) to logfile in a single write, under an
+// flock(2) on the file:
 //  - the parent directory is opened without following a symlink, and
 //    created (mode 0755) when absent, one level only;
 //  - the file is opened relative to it with O_NOFOLLOW, created 0644 when
