@@ -126,12 +126,14 @@ TEST_F(BootlogTest, OnlyOneLevelOfParentIsCreated)
     EXPECT_NE(error.find("No such file or directory"), std::string::npos) << error;
 }
 
-TEST_F(BootlogTest, RefusesAnythingButExactlyOneLine)
+TEST_F(BootlogTest, RefusesAnythingButWholeLines)
 {
     EXPECT_FALSE(append("no newline"));
-    EXPECT_FALSE(append("two\nlines\n"));
+    EXPECT_FALSE(append("one\nhalf"));
     EXPECT_FALSE(append(""));
     EXPECT_FALSE(exists(log));
+    EXPECT_TRUE(append("two\nlines\n"));
+    EXPECT_EQ(slurp(log), "two\nlines\n");
 }
 
 TEST_F(BootlogTest, RotationBoundary)
