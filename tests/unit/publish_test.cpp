@@ -1,0 +1,304 @@
+// Publishing and unpublishing (src/lib/publish.cpp) and the s6-supervise
+// lock and control FIFO (src/lib/control.cpp), on a temporary directory
+// with locks held by this process, by another fd, or by a child.
+#include <hermes-s6/control.hpp>
+#include <hermes-s6/fs.hpp>
+#include <hermes-s6/publish.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+namespace fsys = std::filesystem;
+
+std::string slurp(std::string const &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+bool exists(std::string const &path)
+{
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+// A POSIX (per-process) write lock on the whole file, as s6-supervise takes.
+bool posix_write_lock(int fd)
+{
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    return ::fcntl(fd, F_SETLK, &fl) == 0;
+}
+
+class Publish : public testing::Test {
+protected:
+    void SetUp() override
+    {
+        char tmpl[] = "/tmp/hs6-publish-test.XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+    }
+    void TearDown() override
+    {
+        std::error_code ec;
+        fsys::remove_all(dir, ec);
+    }
+    std::string at(std::string const &name) const { return dir + "/" + name; }
+    // A tiny slot: a marker file and a log/ dir.
+    void make_tree(std::string const &name, std::string const &marker)
+    {
+        ASSERT_EQ(::mkdir(at(name).c_str(), 0755), 0);
+        ASSERT_EQ(::mkdir(at(name + "/log").c_str(), 0755), 0);
+        std::ofstream(at(name + "/marker")) << marker;
+    }
+    // Opens (creating) name/supervise/lock for writing, as s6-supervise does.
+    int open_lock(std::string const &svc)
+    {
+        ::mkdir(at(svc + "/supervise").c_str(), 0700);
+        return ::open(at(svc + "/supervise/lock").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    }
+    std::size_t entries() const
+    {
+        std::size_t n = 0;
+        for (auto const &e : fsys::directory_iterator(dir)) (void)e, n++;
+        return n;
+    }
+
+    std::string dir;
+};
+
+TEST_F(Publish, NoReplaceIntoAbsentSlot)
+{
+    make_tree(".s", "new");
+    hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), false);
+    EXPECT_EQ(slurp(at("gateway-a/marker")), "new");
+    EXPECT_FALSE(exists(at(".s")));
+}
+
+TEST_F(Publish, ExistingSlotWithoutForceDies1AndRemovesStaging)
+{
+    make_tree("gateway-a", "old");
+    make_tree(".s", "new");
+    EXPECT_EXIT(hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), false), testing::ExitedWithCode(1),
+                "already registered");
+    EXPECT_EQ(slurp(at("gateway-a/marker")), "old");
+    EXPECT_FALSE(exists(at(".s")));
+}
+
+TEST_F(Publish, ForceExchangesAndRemovesTheOldTree)
+{
+    make_tree("gateway-a", "old");
+    make_tree(".s", "new");
+    hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), true);
+    EXPECT_EQ(slurp(at("gateway-a/marker")), "new");
+    EXPECT_FALSE(exists(at(".s")));
+    EXPECT_FALSE(exists(at("gateway-a/supervise"))); // the lock taken was on the old tree
+    EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(Publish, ForceRefusesWhenAnotherProcessHoldsTheLock)
+{
+    // The death test runs in a child: this process's POSIX lock is another
+    // process's lock there, as s6-supervise's would be.
+    make_tree("gateway-a", "old");
+    int const lk = open_lock("gateway-a");
+    ASSERT_GE(lk, 0);
+    ASSERT_TRUE(posix_write_lock(lk));
+    make_tree(".s", "new");
+    EXPECT_EXIT(hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), true), testing::ExitedWithCode(1),
+                "unregister it first");
+    EXPECT_EQ(slurp(at("gateway-a/marker")), "old");
+    EXPECT_FALSE(exists(at(".s")));
+    ::close(lk);
+}
+
+TEST_F(Publish, ForceRefusesWhenTheLoggersLockIsHeld)
+{
+    make_tree("gateway-a", "old");
+    int const lk = open_lock("gateway-a/log");
+    ASSERT_GE(lk, 0);
+    ASSERT_TRUE(posix_write_lock(lk));
+    make_tree(".s", "new");
+    EXPECT_EXIT(hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), true), testing::ExitedWithCode(1),
+                "log is supervised");
+    EXPECT_EQ(slurp(at("gateway-a/marker")), "old");
+    // What publish created to take the service's lock was undone.
+    EXPECT_FALSE(exists(at("gateway-a/supervise")));
+    ::close(lk);
+}
+
+TEST_F(Publish, DifferentDirectoriesDie100)
+{
+    ASSERT_EQ(::mkdir(at("other").c_str(), 0755), 0);
+    make_tree(".s", "new");
+    EXPECT_EXIT(hs6::publish_slot(at(".s").c_str(), at("other/gateway-a").c_str(), false),
+                testing::ExitedWithCode(100), "not in the same directory");
+    EXPECT_FALSE(exists(at("other/gateway-a")));
+}
+
+TEST_F(Publish, SameDirectorySpelledDifferently)
+{
+    make_tree(".s", "new");
+    std::string const base = fsys::path(dir).filename();
+    hs6::publish_slot((dir + "/../" + base + "/./.s").c_str(), at("gateway-a").c_str(), false);
+    EXPECT_EQ(slurp(at("gateway-a/marker")), "new");
+}
+
+TEST_F(Publish, NamesAreChecked)
+{
+    make_tree("s", "x");
+    EXPECT_EXIT(hs6::publish_slot(at("s").c_str(), at("gateway-a").c_str(), false), testing::ExitedWithCode(100),
+                "dot-prefixed");
+    EXPECT_TRUE(exists(at("s"))); // a non-dot dir is never removed
+    make_tree(".s", "x");
+    EXPECT_EXIT(hs6::publish_slot(at(".s").c_str(), at(".gateway-a").c_str(), false), testing::ExitedWithCode(100),
+                "");
+}
+
+// ---- the lock -----------------------------------------------------------
+
+TEST_F(Publish, LockConflictsWithThisProcessesPosixLockAndAnotherFd)
+{
+    make_tree("svc", "x");
+    int const lk = open_lock("svc");
+    ASSERT_GE(lk, 0);
+    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
+    hs6::LockCreated created;
+    hs6::Fd mine = hs6::open_supervise_lock(svc.get(), created);
+    ASSERT_TRUE(mine);
+    EXPECT_FALSE(created.dir);
+    EXPECT_FALSE(created.file);
+    EXPECT_TRUE(hs6::try_supervise_lock(mine.get())); // nobody holds it
+    ::close(mine.release());
+    ASSERT_TRUE(posix_write_lock(lk));
+    hs6::Fd again = hs6::open_supervise_lock(svc.get(), created);
+    EXPECT_FALSE(hs6::try_supervise_lock(again.get()));
+    EXPECT_EQ(errno, EAGAIN);
+    ::close(lk); // releases the POSIX lock
+    EXPECT_TRUE(hs6::try_supervise_lock(again.get()));
+    // And an OFD read lock keeps s6-supervise's write lock out.
+    int const lk2 = open_lock("svc");
+    EXPECT_FALSE(posix_write_lock(lk2));
+    ::close(lk2);
+}
+
+TEST_F(Publish, OpenLockCreatesWhatIsMissingAndUndoes)
+{
+    make_tree("svc", "x");
+    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
+    hs6::LockCreated created;
+    hs6::Fd lk = hs6::open_supervise_lock(svc.get(), created);
+    ASSERT_TRUE(lk);
+    EXPECT_TRUE(created.dir);
+    EXPECT_TRUE(created.file);
+    struct stat st;
+    ASSERT_EQ(::lstat(at("svc/supervise/lock").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0644u);
+    hs6::undo_supervise_lock(svc.get(), created);
+    EXPECT_FALSE(exists(at("svc/supervise")));
+}
+
+TEST_F(Publish, WaitTimesOutAndGetsTheLockWhenReleased)
+{
+    make_tree("svc", "x");
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    pid_t const pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        int const lk = open_lock("svc");
+        if (lk < 0 || !posix_write_lock(lk)) ::_exit(1);
+        ::write(ready[1], "x", 1);
+        ::usleep(300000);
+        ::_exit(0);
+    }
+    ::close(ready[1]);
+    char c;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    ::close(ready[0]);
+    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
+    hs6::LockCreated created;
+    hs6::Fd lk = hs6::open_supervise_lock(svc.get(), created);
+    ASSERT_TRUE(lk);
+    auto const t0 = std::chrono::steady_clock::now();
+    EXPECT_FALSE(hs6::wait_supervise_lock(lk.get(), hs6::deadline_in(100)));
+    EXPECT_EQ(errno, ETIMEDOUT);
+    auto const t1 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(hs6::wait_supervise_lock(lk.get(), hs6::deadline_in(5000)));
+    auto const t2 = std::chrono::steady_clock::now();
+    auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    EXPECT_GE(ms(t1 - t0), 95);
+    EXPECT_LT(ms(t1 - t0), 250);
+    EXPECT_LT(ms(t2 - t0), 1000); // woken by the release, not the deadline
+    int status;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+// ---- the control FIFO ---------------------------------------------------
+
+TEST_F(Publish, SendControl)
+{
+    make_tree("svc", "x");
+    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
+    hs6::Sent sent;
+    EXPECT_TRUE(hs6::send_control(svc.get(), "dx", sent)); // no supervise/
+    EXPECT_EQ(sent, hs6::Sent::no_supervisor);
+    ASSERT_EQ(::mkdir(at("svc/supervise").c_str(), 0700), 0);
+    ASSERT_EQ(::mkfifo(at("svc/supervise/control").c_str(), 0600), 0);
+    EXPECT_TRUE(hs6::send_control(svc.get(), "dx", sent)); // no reader: ENXIO
+    EXPECT_EQ(sent, hs6::Sent::no_supervisor);
+    int const r = ::open(at("svc/supervise/control").c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(r, 0);
+    EXPECT_TRUE(hs6::send_control(svc.get(), "dx", sent));
+    EXPECT_EQ(sent, hs6::Sent::sent);
+    char buf[8];
+    EXPECT_EQ(::read(r, buf, sizeof buf), 2);
+    EXPECT_EQ(std::string(buf, 2), "dx");
+    ::close(r);
+}
+
+// ---- unpublish ------------------------------------------------------------
+
+TEST_F(Publish, UnpublishRemovesAnUnsupervisedSlot)
+{
+    make_tree("gateway-a", "x");
+    ASSERT_EQ(::symlink(dir.c_str(), at("gateway-a/up").c_str()), 0);
+    hs6::unpublish_slot(at("gateway-a").c_str(), 1000);
+    EXPECT_EQ(entries(), 0u);
+    hs6::unpublish_slot(at("gateway-a").c_str(), 1000); // absent: success
+}
+
+TEST_F(Publish, UnpublishTimesOutLeavingTheDotTree)
+{
+    make_tree("gateway-a", "x");
+    int const lk = open_lock("gateway-a");
+    ASSERT_GE(lk, 0);
+    ASSERT_TRUE(posix_write_lock(lk));
+    EXPECT_EXIT(hs6::unpublish_slot(at("gateway-a").c_str(), 150), testing::ExitedWithCode(99),
+                "left in place as .*/\\.gateway-a\\.unpublish-");
+    EXPECT_FALSE(exists(at("gateway-a")));
+    std::size_t hidden = 0;
+    for (auto const &e : fsys::directory_iterator(dir))
+        if (e.path().filename().string().rfind(".gateway-a.unpublish-", 0) == 0) hidden++;
+    EXPECT_EQ(hidden, 1u);
+    ::close(lk);
+}
+
+} // namespace
