@@ -66,30 +66,47 @@ protected:
 
 // ---- format -------------------------------------------------------------
 
+// Sets TZ for one test and puts the old value back.
+class WithTz {
+public:
+    explicit WithTz(char const *tz)
+    {
+        char const *old = std::getenv("TZ");
+        had_ = old != nullptr;
+        if (old) saved_ = old;
+        set(tz);
+    }
+    ~WithTz()
+    {
+        if (had_) ::setenv("TZ", saved_.c_str(), 1);
+        else ::unsetenv("TZ");
+        ::tzset();
+    }
+    void set(char const *tz)
+    {
+        ::setenv("TZ", tz, 1);
+        ::tzset();
+    }
+
+private:
+    bool had_ = false;
+    std::string saved_;
+};
+
 TEST(BootlogFormat, TimestampIsLocalTimeWithOffset)
 {
-    char const *old = std::getenv("TZ");
-    std::string const saved = old ? old : "";
-    ::setenv("TZ", "UTC", 1);
-    ::tzset();
+    WithTz tz("UTC");
     EXPECT_EQ(hs6::bootlog_timestamp(0), "1970-01-01T00:00:00+0000");
-    ::setenv("TZ", "CET-1", 1);   // POSIX TZ: one hour east, no tzdata needed
-    ::tzset();
+    tz.set("CET-1");   // POSIX TZ: one hour east, no tzdata needed
     EXPECT_EQ(hs6::bootlog_timestamp(86400 + 3600), "1970-01-02T02:00:00+0100");
-    if (old) ::setenv("TZ", saved.c_str(), 1);
-    else ::unsetenv("TZ");
-    ::tzset();
 }
 
 TEST(BootlogFormat, LineIsTimestampWordsNewline)
 {
-    ::setenv("TZ", "UTC", 1);
-    ::tzset();
+    WithTz tz("UTC");
     char const *words[] = {"profile=a", "prior_state=running", "action=started"};
     EXPECT_EQ(hs6::bootlog_line(0, hs6::Args(words)),
               "1970-01-01T00:00:00+0000 profile=a prior_state=running action=started\n");
-    ::unsetenv("TZ");
-    ::tzset();
 }
 
 TEST(BootlogFormat, WordsThatCouldForgeALineAreRefused)
