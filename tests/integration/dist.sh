@@ -42,3 +42,12 @@ check "dist: binaries are stripped (no .symtab)" sh -c "! readelf -S '$T/x/usr/b
 check "dist: the extracted binary runs" sh -c "'$T/x/usr/bin/hermes-dashboard-finish' 78; [ \$? = 125 ]"
 check "dist: scripts carry with-contenv and no placeholder" \
   sh -c "grep -qx with-contenv '$T/x/etc/cont-init.d/015-supervise-perms' && ! grep -rq '@[A-Z]*@' '$T/x/etc'"
+# The installed 015 parses and runs under execline with a with-contenv
+# that execs its arguments (the real one is s6-overlay's).
+mkdir -p "$T/fake"
+printf '#!/bin/sh\nexec "$@"\n' > "$T/fake/with-contenv"
+chmod 0755 "$T/fake/with-contenv"
+check "dist: the installed 015 runs through with-contenv (absent servicedirs: exit 0)" \
+  env PATH="$T/fake:$PATH" HERMES_S6RC_SERVICEDIRS="$T/nowhere" /usr/bin/execlineb -P "$T/x/etc/cont-init.d/015-supervise-perms"
+check "dist: the installed dashboard run runs through with-contenv (disabled: exit 0)" \
+  env -u HERMES_DASHBOARD PATH="$T/fake:$PATH" /usr/bin/execlineb -P "$T/x/etc/s6-overlay/s6-rc.d/dashboard/run"

@@ -16,7 +16,10 @@ if ! is_root; then
   exit 0
 fi
 
-SD=$T/servicedirs
+# As s6-rc lays it out: /run/s6-rc is a symlink to the live directory.
+mkdir -p "$T/s6-rc:s6-rc-init:hs6test/servicedirs"
+ln -s "$T/s6-rc:s6-rc-init:hs6test" "$T/s6-rc"
+SD=$T/s6-rc/servicedirs
 SCAN=$T/scan
 mkdir -p "$SCAN"
 for s in dashboard main-hermes s6rc-oneshot-runner s6-linux-init-shutdownd; do
