@@ -10,7 +10,8 @@ include package/deps.mak
 CXXFLAGS_ALL := -std=c++20 -Wall -Wextra -Isrc/include -MMD -MP $(CXXFLAGS_CONF) -DHS6_SHEBANGDIR=\"$(shebangdir)\"
 SHEBANGDIR_TEST := /usr/bin
 # @WITHCONTENV@ in a script: s6-overlay's with-contenv when installed;
-# nothing in the test copy (Debian has no with-contenv).
+# nothing in the test copy (Debian has no with-contenv). @NOCONTENV@: nothing
+# when installed, -E in the test copy (slots rendered without with-contenv).
 WITHCONTENV ?= with-contenv
 
 LIB_OBJS := $(patsubst src/lib/%.cpp,$(B)/lib/%.o,$(wildcard src/lib/*.cpp))
@@ -49,12 +50,12 @@ $(B)/bin/%: $(B)/tools/%.o $(BIN_LIBS)
 # uses Debian's execlineb and the binaries of this build tree.
 $(B)/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
-	sed -e 's|@SHEBANGDIR@|$(shebangdir)|g' -e 's|@BINDIR@|$(bindir)|g' -e 's|@WITHCONTENV@|$(WITHCONTENV)|g' $< > $@
+	sed -e 's|@SHEBANGDIR@|$(shebangdir)|g' -e 's|@BINDIR@|$(bindir)|g' -e 's|@WITHCONTENV@|$(WITHCONTENV)|g' -e 's|@NOCONTENV@||g' $< > $@
 	@if head -c2 $< | grep -q '#!'; then chmod 0755 $@; else chmod 0644 $@; fi
 
 $(B)/test/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
-	sed -e 's|@SHEBANGDIR@|$(SHEBANGDIR_TEST)|g' -e 's|@BINDIR@|$(CURDIR)/$(B)/bin|g' -e 's|@WITHCONTENV@||g' $< > $@
+	sed -e 's|@SHEBANGDIR@|$(SHEBANGDIR_TEST)|g' -e 's|@BINDIR@|$(CURDIR)/$(B)/bin|g' -e 's|@WITHCONTENV@||g' -e 's|@NOCONTENV@|-E|g' $< > $@
 	@if head -c2 $< | grep -q '#!'; then chmod 0755 $@; else chmod 0644 $@; fi
 
 # Unit tests: GoogleTest on the library, linked dynamically.

@@ -1,0 +1,38 @@
+// hermes-register-slots: the boot reconcile of a volume in one process:
+// the default slot, then every profile, each read, rendered, seeded and
+// published as the single tools would, one boot-log line each.
+#include <hermes-s6/chain.hpp>
+#include <hermes-s6/reconcile.hpp>
+
+static char const USAGE[] = "hermes-register-slots [ -U | -u uid -g gid ] [ -e ] [ -r user ] [ -x prog ] "
+                            "[ -b bindir ] [ -E ] [ -l logfile ] [ -s maxbytes ] home scandir [ prog... ]";
+
+int main(int argc, char const *const *argv)
+{
+    hs6::prog = "hermes-register-slots";
+    hs6::ReconcileOptions o;
+    hs6::Ids ids;
+    auto args = hs6::parse_options(argc, argv, "Uu:g:er:x:b:El:s:", [&](char c, char const *arg) {
+        switch (c) {
+        case 'U': hs6::ids_from_env(ids); break;
+        case 'u': ids.uid = hs6::need_uint(arg, "uid"); ids.have_uid = true; break;
+        case 'g': ids.gid = hs6::need_uint(arg, "gid"); ids.have_gid = true; break;
+        case 'e': o.event_group = true; break;
+        case 'r': o.render.user = arg; break;
+        case 'x': o.render.prog = arg; break;
+        case 'b': o.render.bindir = arg; break;
+        case 'E': o.render.contenv = false; break;
+        case 'l': o.logfile = arg; break;
+        case 's': o.log_max = hs6::need_uint(arg, "maxbytes"); break;
+        }
+    }, USAGE);
+    if (args.size() < 2) hs6::die_usage(USAGE);
+    if (!ids.have_uid || !ids.have_gid) hs6::die(hs6::exit_usage, "no user given: use -u uid -g gid or -U");
+    o.uid = ids.uid;
+    o.gid = ids.gid;
+    o.render.home = args[0];
+    if (char const *why = hs6::render_options_problem(o.render)) hs6::fatal(hs6::exit_usage, "invalid option: {}", why);
+    unsigned const failed = hs6::reconcile_profiles(args[0], args[1], o);
+    if (failed) hs6::fatal(hs6::exit_no, "{} profile(s) failed to register; see the messages above", failed);
+    hs6::chain(args.subspan(2));
+}
