@@ -49,7 +49,7 @@ if [ -f "$H/logs/gateways/alpha/current" ]; then
 else
   fail "log dir and current owned by the user: no current"
 fi
-check "the default slot's logger writes its current too" grep -q 'stub default started' "$H/logs/gateways/default/current"
+check "the default slot's logger writes its current too" wait_until 5000 grep -q 'stub default started' "$H/logs/gateways/default/current"
 
 # A down slot stays down until the user says otherwise.
 check "chain publishes a down slot (-d)" slot beta -d
@@ -77,8 +77,10 @@ echo 0 >"$STUB_DIR/zero.exit"; echo 78 >"$STUB_DIR/config.exit"; echo 1 >"$STUB_
 slot zero -u; slot config -u; slot one -u
 rescan
 check "exit 1 is restarted" wait_until 5000 sh -c "[ \$(wc -l <'$STUB_DIR/one.rec') -ge 2 ]"
+wait_until 5000 test -s "$STUB_DIR/zero.rec"; wait_until 5000 test -s "$STUB_DIR/config.rec"
 check "exit 0 leaves the slot down" wait_until 3000 svc_down "$S/gateway-zero"
 check "exit 78 leaves the slot down" wait_until 3000 svc_down "$S/gateway-config"
+sleep 1.2   # s6-supervise would restart after 1 s: give it the chance to
 check "exit 0 is not restarted" test "$(starts zero)" = 1
 check "exit 78 is not restarted" test "$(starts config)" = 1
 n=$(s6-svstat -o normallyup,wantedup "$S/gateway-zero" 2>/dev/null)
