@@ -121,7 +121,7 @@ std::string render_log_run(std::string_view profile, RenderOptions const &o)
     // ever subject to execline substitution.
     return header(o, "-P") +
            "backtick -D " + execline_quote(o.home) +
-           " HERMES_HOME { importas -i h HERMES_HOME if { eltest -n ${h} } printf %s ${h} }\n" +
+           " HERMES_HOME { importas -D \"\" h HERMES_HOME if { eltest -n ${h} } printf %s ${h} }\n" +
            root_test +
            "{\n  s6-setuidgid " + execline_quote(o.user) + "\n" + logger_tail(profile, "  ") + "}\n" +
            logger_tail(profile, "");

@@ -85,3 +85,4 @@ check "exit 0 is not restarted" test "$(starts zero)" = 1
 check "exit 78 is not restarted" test "$(starts config)" = 1
 n=$(s6-svstat -o normallyup,wantedup "$S/gateway-zero" 2>/dev/null)
 if [ "$n" = "true false" ]; then ok "finish 125: s6-svstat says normally up, not wanted up"; else fail "finish 125 state: $n"; fi
+check_not "s6-svscan's output has no fatal or warning line (scripts are quiet)" grep -qE 'fatal|warning' "$T/svscan.log"

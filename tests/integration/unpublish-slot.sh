@@ -67,6 +67,23 @@ check "a slot of the same name can be published again at once" sh -c "$(command 
 check "and it comes up" wait_until 5000 svc_up "$S/gateway-u"
 check "and unpublishes again" hermes-unpublish-slot "$S/gateway-u"
 
+# Unpublish right after publish, while s6-svscan may be starting the
+# supervisors (lock taken, FIFO not yet open): never stuck, nothing left.
+bad=0 worst=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  slot q >/dev/null 2>&1 || bad=$((bad + 1))
+  s6-svscanctl -a "$S"
+  [ $((i % 2)) = 0 ] && sleep 0.00$i
+  t0=$(now_ms)
+  hermes-unpublish-slot -t 5000 "$S/gateway-q" 2>>"$T/quick.err" || bad=$((bad + 1))
+  t1=$(now_ms); [ $((t1 - t0)) -gt "$worst" ] && worst=$((t1 - t0))
+  [ -n "$(ls -A "$S" | grep -v '^\.s6-svscan$')" ] && bad=$((bad + 1))
+done
+if [ "$bad" = 0 ]; then ok "unpublish during supervisor start-up: 20 rounds, none stuck (worst $worst ms)"; else fail "unpublish during start-up: $bad bad: $(tail -3 "$T/quick.err" | tr '\n' ' ')"; fi
+sleep 1.5; s6-svscanctl -a "$S"; sleep 0.2
+svscan_pid=${SVSCANS# }; svscan_pid=${svscan_pid%%:*}
+check "s6-svscan has no child left (no supervisor on a hidden or deleted tree)" test -z "$(ps -o pid= --ppid "$svscan_pid")"
+
 # A supervisor that cannot exit in time: a finish script that hangs.
 slot h
 printf '#!/bin/sh\nexec sleep 3\n' >"$S/gateway-h/finish"; chmod 0755 "$S/gateway-h/finish"

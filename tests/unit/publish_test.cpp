@@ -244,8 +244,8 @@ TEST_F(Publish, WaitTimesOutAndGetsTheLockWhenReleased)
     auto const t2 = std::chrono::steady_clock::now();
     auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
     EXPECT_GE(ms(t1 - t0), 95);
-    EXPECT_LT(ms(t1 - t0), 250);
-    EXPECT_LT(ms(t2 - t0), 1000); // woken by the release, not the deadline
+    EXPECT_LT(ms(t1 - t0), 1000);
+    EXPECT_LT(ms(t2 - t0), 3000); // woken by the release, long before the 5 s deadline
     int status;
     ::waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
