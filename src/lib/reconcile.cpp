@@ -149,7 +149,7 @@ unsigned reconcile_profiles(char const *home, char const *scandir, ReconcileOpti
     for (auto const &p : list_profiles(homefd.get(), home)) {
         std::string const dir = fmt::format("{}/{}", root, p.name);
         if (p.skip) {
-            warnf("skipping {}: {}", loggable_name(dir), p.skip);
+            warnf("skipping {}/{}: {}", root, loggable_name(p.name), p.skip);
             done.push_back({loggable_name(p.name), state_none, "skipped"});
             continue;
         }
