@@ -107,7 +107,7 @@ bool bootlog_append(char const *logfile, std::string_view line, std::size_t maxb
     };
     auto fail_sys = [&](std::string_view what) {
         int const err = errno;
-        return fail(fmt::format("unable to {} {}: {}", what, logfile, std::strerror(err)));
+        return fail(fmt::format("unable to {} {}: {}", what, logfile, error_text(err)));
     };
 
     if (line.empty() || line.back() != '\n')

@@ -33,11 +33,13 @@ void say(std::string_view kind, std::string_view msg)
 std::string unable(int err, std::string_view what)
 {
     std::string s("unable to ");
-    s.append(what).append(": ").append(std::strerror(err));
+    s.append(what).append(": ").append(error_text(err));
     return s;
 }
 
 } // namespace
+
+char const *error_text(int err) { return std::strerror(err); }
 
 void die(int code, std::string_view msg)
 {
@@ -58,3 +60,13 @@ void warn(std::string_view msg) { say("warning: ", msg); }
 void warn_errno(int err, std::string_view what) { warn(unable(err, what)); }
 
 } // namespace hs6
+
+// std::terminate (an exception nobody catches, e.g. std::bad_alloc) ends
+// here instead of in libstdc++'s verbose handler, which would link the
+// C++ demangler (about 100 KiB) into every static binary.
+namespace __gnu_cxx {
+void __verbose_terminate_handler()
+{
+    hs6::die(hs6::exit_sys, "unable to continue: uncaught exception (out of memory?)");
+}
+} // namespace __gnu_cxx

@@ -190,7 +190,7 @@ char const *type_problem(struct stat const &st)
 
 std::string too_large() { return fmt::format("larger than {} bytes", state_file_max); }
 
-std::string unable(char const *what, int err) { return fmt::format("unable to {}: {}", what, std::strerror(err)); }
+std::string unable(char const *what, int err) { return fmt::format("unable to {}: {}", what, error_text(err)); }
 
 // Opens the state file name under dirfd (absolute names: from /), with no
 // symlink followed in a relative name and none at the last component of an

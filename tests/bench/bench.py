@@ -8,6 +8,7 @@ callgrind instruction counts as the stable figure for regressions.
 Prints a table and writes the same rows to B/bench/bench.csv.
 """
 import csv
+import glob
 import os
 import shutil
 import statistics
@@ -32,12 +33,16 @@ SPAWNS = int(os.environ.get("BENCH_SPAWNS", "200"))
 ROWS = []
 
 
+SPAWN = os.path.join(TOP, B, "bench", "spawn")
+# Scandirs on tmpfs, as /run/service is in a container.
+SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
 def run(argv, env=None):
-    """Runs argv to completion; returns (seconds, peak RSS KiB of its largest process, exit)."""
-    t0 = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, env if env is not None else os.environ)
-    _, status, ru = os.wait4(pid, 0)
-    return time.perf_counter() - t0, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
+    """Runs argv once through the small static spawner; returns (seconds,
+    peak RSS KiB of the largest process of the run, exit code)."""
+    out = subprocess.run([SPAWN] + argv, env=env, stdout=subprocess.PIPE, check=True).stdout.split()
+    return int(out[0]) / 1e9, int(out[1]), int(out[2])
 
 
 def row(section, what, **fields):
@@ -45,18 +50,21 @@ def row(section, what, **fields):
 
 
 def fresh(base, n, tag):
+    """A copy of volume n owned by the user, as in the image, and an empty scandir."""
     home = os.path.join(base, f"home-{tag}")
-    scandir = os.path.join(base, f"scan-{tag}")
+    scandir = os.path.join(SCRATCH or base, f"hs6-bench-{os.getpid()}-scan-{tag}")
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(scandir, ignore_errors=True)
     shutil.copytree(os.path.join(base, f"volume-{n}"), home, symlinks=True)
+    subprocess.run(["chown", "-R", f"{UID}:{GID}", home], check=True)
     os.mkdir(scandir)
     return home, scandir
 
 
 def reconcile(base):
     script = os.path.join(ETC, "cont-init.d", "02-reconcile-profiles")
-    print(f"\nBoot reconcile: {script} vs {PYTHON} py-reconcile, {PAIRS} interleaved pairs, fresh volume copy and scandir per run")
+    print(f"\nBoot reconcile: {script} vs {PYTHON} py-reconcile, {PAIRS} interleaved pairs, "
+          f"fresh volume copy (owned by {UID}) and scandir (on {SCRATCH or 'disk'}) per run")
     print(f"{'N':>5} {'toolset ms':>11} {'python ms':>10} {'ratio':>7} {'toolset RSS KiB':>16} {'python RSS KiB':>15}")
     for n in SIZES:
         vol = os.path.join(base, f"volume-{n}")
@@ -82,7 +90,7 @@ def reconcile(base):
 
 def spawn_jobs(base):
     """Each tool doing a minimal real job."""
-    d = os.path.join(base, "spawn")
+    d = os.path.join(SCRATCH or base, f"hs6-bench-{os.getpid()}-spawn")
     os.makedirs(os.path.join(d, "prof"), exist_ok=True)
     with open(os.path.join(d, "prof", "gateway_state.json"), "w") as f:
         f.write('{"gateway_state":"running"}\n')
@@ -93,7 +101,7 @@ def spawn_jobs(base):
         "hermes-readstate": [os.path.join(d, "prof")],
         "hermes-seed-supervise": ["-g", str(GID), svc],
         "hermes-render-slot": ["-b", "/usr/bin", "-E", os.path.join(d, ".gateway-x.tmp"), "x"],
-        "hermes-publish-slot": [os.path.join(d, ".gateway-none.tmp"), os.path.join(d, "gateway-none")],
+        "hermes-publish-slot": [os.path.join(d, ".gateway-p.tmp"), os.path.join(d, "gateway-p")],
         "hermes-unpublish-slot": [os.path.join(d, "gateway-absent")],
         "hermes-bootlog": ["-s", "100000000", os.path.join(d, "boot.log"), "profile=x", "action=bench"],
     }
@@ -109,6 +117,9 @@ def spawns(base):
         path = os.path.join(BIN, tool)
         ts, tn, rss, rc = [], [], 0, 0
         for _ in range(SPAWNS):
+            if tool == "hermes-publish-slot":  # a fresh staging dir to publish each time
+                shutil.rmtree(args[1], ignore_errors=True)
+                os.mkdir(args[0])
             t, r, rc = run([path] + args)
             ts.append(t); rss = max(rss, r)
             t, _, _ = run([noop])
@@ -136,7 +147,7 @@ def callgrind(base):
     os.mkdir(out)
     env = dict(os.environ, HERMES_HOME=home, S6_PROFILE_GATEWAY_SCANDIR=scandir, HERMES_USER="nobody")
     subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes", f"--callgrind-out-file={out}/cg.%p",
-                    "--log-file=" + os.path.join(out, "log.%p"), script], env=env, check=True,
+                    "--log-file=" + os.path.join(out, "log.%p"), "/usr/bin/execlineb", "-P", script], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     total, per = 0, {}
     for f in os.listdir(out):
@@ -163,6 +174,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench: fatal: the reconcile runs as root (it chowns to uid 65534): run make bench as root")
     base = tempfile.mkdtemp(prefix="hs6-bench.")
+    os.chmod(base, 0o755)  # the boot log is written as the user, inside
     try:
         print(f"hermes-s6 bench, {time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} cores, python {PYTHON}")
         reconcile(base)
@@ -170,6 +182,9 @@ def main():
         callgrind(base)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        if SCRATCH:
+            for d in glob.glob(os.path.join(SCRATCH, f"hs6-bench-{os.getpid()}-*")):
+                shutil.rmtree(d, ignore_errors=True)
     path = os.path.join(B, "bench", "bench.csv")
     keys = []
     for r in ROWS:

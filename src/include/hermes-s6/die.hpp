@@ -4,11 +4,10 @@
 #include <cerrno>
 #include <string_view>
 
+// The Makefile builds {fmt} header-only (FMT_FLAGS); a build without it
+// still compiles, with the library's defaults.
 #ifndef FMT_HEADER_ONLY
 #define FMT_HEADER_ONLY
-#endif
-#ifndef FMT_STATIC_THOUSANDS_SEPARATOR
-#define FMT_STATIC_THOUSANDS_SEPARATOR ','
 #endif
 #include <fmt/format.h>
 
@@ -23,6 +22,9 @@ inline constexpr int exit_notfound = 127;
 
 // The name every message starts with; each tool sets it first thing.
 extern char const *prog;
+
+// The text of an errno value, as strerror() gives it in the C locale.
+char const *error_text(int err);
 
 // "PROG: fatal: MSG", then exit(code).
 [[noreturn]] void die(int code, std::string_view msg);
