@@ -30,6 +30,8 @@ check "dist: cont-init.d/015-supervise-perms, 0755 root" has -rwxr-xr-x etc/cont
 check "dist: s6-rc.d/dashboard/run, 0755 root" has -rwxr-xr-x etc/s6-overlay/s6-rc.d/dashboard/run
 check "dist: s6-rc.d/dashboard/finish, 0755 root" has -rwxr-xr-x etc/s6-overlay/s6-rc.d/dashboard/finish
 check "dist: s6-rc.d/dashboard/type, 0644 root" has -rw-r--r-- etc/s6-overlay/s6-rc.d/dashboard/type
+check "dist: dashboard in the user bundle" has -rw-r--r-- etc/s6-overlay/s6-rc.d/user/contents.d/dashboard
+check "dist: dashboard after base" has -rw-r--r-- etc/s6-overlay/s6-rc.d/dashboard/dependencies.d/base
 check "dist: the html docs, 0644 root" has -rw-r--r-- usr/share/doc/hermes-s6/html/index.html
 check "dist: directories are 0755 root" has drwxr-xr-x usr/bin/
 check "dist: every entry is owned by 0/0" sh -c "! awk '\$2 != \"0/0\"' '$T/list' | grep -q ."
