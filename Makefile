@@ -49,17 +49,27 @@ $(B)/bin/%: $(B)/tools/%.o $(BIN_LIBS)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS_CONF) $< -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
 
-# Scripts: substitute where execlineb and our binaries live. The test copy
-# uses Debian's execlineb and the binaries of this build tree.
+# Scripts: substitute where execlineb and our binaries live.
+# $(call render,SHEBANGDIR,BINDIR,WITHCONTENV,RENDER-FLAGS)
+render = sed -e 's|@SHEBANGDIR@|$(1)|g' -e 's|@BINDIR@|$(2)|g' -e 's|@WITHCONTENV@|$(3)|g' -e 's|@NOCONTENV@|$(4)|g' $< > $@ \
+	&& if head -c2 $< | grep -q '\#!'; then chmod 0755 $@; else chmod 0644 $@; fi
+
+# As installed: configure's paths, with-contenv.
 $(B)/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
-	sed -e 's|@SHEBANGDIR@|$(shebangdir)|g' -e 's|@BINDIR@|$(bindir)|g' -e 's|@WITHCONTENV@|$(WITHCONTENV)|g' -e 's|@NOCONTENV@||g' $< > $@
-	@if head -c2 $< | grep -q '#!'; then chmod 0755 $@; else chmod 0644 $@; fi
+	$(call render,$(shebangdir),$(bindir),$(WITHCONTENV),)
 
+# The test copy: Debian's execlineb wrapper and this tree's binaries.
 $(B)/test/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
-	sed -e 's|@SHEBANGDIR@|$(SHEBANGDIR_TEST)|g' -e 's|@BINDIR@|$(CURDIR)/$(B)/bin|g' -e 's|@WITHCONTENV@||g' -e 's|@NOCONTENV@|-E|g' $< > $@
-	@if head -c2 $< | grep -q '#!'; then chmod 0755 $@; else chmod 0644 $@; fi
+	$(call render,$(SHEBANGDIR_TEST),$(CURDIR)/$(B)/bin,,-E)
+
+# The bench copy: the real execlineb binary (as s6-overlay's /command has
+# it; Debian's /usr/bin/execlineb is a script that execs it) and this
+# tree's binaries.
+$(B)/bench/etc/%: src/etc/% config.mak
+	@mkdir -p $(@D)
+	$(call render,/usr/lib/execline/bin,$(CURDIR)/$(B)/bin,,-E)
 
 # Unit tests: GoogleTest on the library, linked dynamically.
 $(B)/unit/%.o: tests/unit/%.cpp config.mak
@@ -92,7 +102,7 @@ demo:
 
 bench:
 	@sh package/ensure-deps bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(addprefix $(B)/bench/etc/,$(ETC_TARGETS))
 	@B=$(B) sh tests/bench/run
 
 install: all

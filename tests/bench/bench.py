@@ -20,7 +20,9 @@ import time
 B = sys.argv[1] if len(sys.argv) > 1 else "build"
 TOP = os.getcwd()
 BIN = os.path.join(TOP, B, "bin")
-ETC = os.path.join(TOP, B, "test", "etc")
+ETC = os.path.join(TOP, B, "bench", "etc")
+# The scripts' execline commands, as s6-overlay puts them in PATH.
+ENV = dict(os.environ, PATH="/usr/lib/execline/bin:" + os.environ.get("PATH", "/usr/bin:/bin"))
 SHARED = os.path.normpath(os.path.join(TOP, "..", "shared", "bench"))
 MAKE_HOME = os.path.join(SHARED, "make-home")
 PY_RECONCILE = os.path.join(SHARED, "py-reconcile")
@@ -34,8 +36,12 @@ ROWS = []
 
 
 SPAWN = os.path.join(TOP, B, "bench", "spawn")
-# Scandirs on tmpfs, as /run/service is in a container.
+# Scandirs on tmpfs, as /run/service is in a container. The volume copies
+# too, unless BENCH_VOLUME_ON_DISK=1: this machine's disk is shared, and an
+# unlink on it (both reconcilers remove each profile's stale gateway.pid)
+# costs from 0.1 to several ms, which buries the difference under noise.
 SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") else None
+VOLUME_ON_DISK = os.environ.get("BENCH_VOLUME_ON_DISK") == "1" or not SCRATCH
 
 
 def run(argv, env=None):
@@ -51,7 +57,7 @@ def row(section, what, **fields):
 
 def fresh(base, n, tag):
     """A copy of volume n owned by the user, as in the image, and an empty scandir."""
-    home = os.path.join(base, f"home-{tag}")
+    home = os.path.join(base if VOLUME_ON_DISK else SCRATCH, f"hs6-bench-{os.getpid()}-home-{tag}")
     scandir = os.path.join(SCRATCH or base, f"hs6-bench-{os.getpid()}-scan-{tag}")
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(scandir, ignore_errors=True)
@@ -64,7 +70,8 @@ def fresh(base, n, tag):
 def reconcile(base):
     script = os.path.join(ETC, "cont-init.d", "02-reconcile-profiles")
     print(f"\nBoot reconcile: {script} vs {PYTHON} py-reconcile, {PAIRS} interleaved pairs, "
-          f"fresh volume copy (owned by {UID}) and scandir (on {SCRATCH or 'disk'}) per run")
+          f"fresh volume copy (owned by {UID}, on {'disk' if VOLUME_ON_DISK else SCRATCH}) and scandir "
+          f"(on {SCRATCH or 'disk'}) per run")
     print(f"{'N':>5} {'toolset ms':>11} {'python ms':>10} {'ratio':>7} {'toolset RSS KiB':>16} {'python RSS KiB':>15}")
     for n in SIZES:
         vol = os.path.join(base, f"volume-{n}")
@@ -72,7 +79,7 @@ def reconcile(base):
         ours, theirs, rss_ours, rss_theirs = [], [], 0, 0
         for _ in range(PAIRS):
             home, scandir = fresh(base, n, "t")
-            env = dict(os.environ, HERMES_HOME=home, S6_PROFILE_GATEWAY_SCANDIR=scandir, HERMES_USER="nobody")
+            env = dict(ENV, HERMES_HOME=home, S6_PROFILE_GATEWAY_SCANDIR=scandir, HERMES_USER="nobody")
             t, rss, rc = run([script], env)
             if rc != 0:
                 sys.exit(f"bench: fatal: {script} exited {rc} for N={n}")
@@ -145,7 +152,7 @@ def callgrind(base):
     home, scandir = fresh(base, "cg", "cg")
     out = os.path.join(base, "cg")
     os.mkdir(out)
-    env = dict(os.environ, HERMES_HOME=home, S6_PROFILE_GATEWAY_SCANDIR=scandir, HERMES_USER="nobody")
+    env = dict(ENV, HERMES_HOME=home, S6_PROFILE_GATEWAY_SCANDIR=scandir, HERMES_USER="nobody")
     subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes", f"--callgrind-out-file={out}/cg.%p",
                     "--log-file=" + os.path.join(out, "log.%p"), "/usr/bin/execlineb", "-P", script], env=env, check=True,
                    stdout=subprocess.DEVNULL)
