@@ -109,10 +109,21 @@ Outcome reconcile_one(int scandirfd, char const *scandir, int profilefd, std::st
         return {name, state, "failed"};
     }
     if (pid == 0) register_one(scandirfd, scandir, name, up, o);
-    int status;
+    int status = 0;
+    bool waited = true;
     while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return {name, state, "failed"};
-    bool const ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (errno != EINTR) {
+            waited = false;
+            break;
+        }
+    bool const ok = waited && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!ok) {
+        // render_slot and publish_slot clean up after themselves, but a
+        // child that died in seed_supervise (or was killed) leaves its
+        // staging dir: remove it, so that a failed profile leaves nothing.
+        std::string const staging = fmt::format(".gateway-{}.tmp", name);
+        if (!remove_tree(scandirfd, staging.c_str())) warn_sys("remove {}/{}", scandir, staging);
+    }
     return {name, state, ok ? (up ? "started" : "registered") : "failed"};
 }
 
