@@ -155,6 +155,26 @@ check "one failing profile: it is logged failed, in its place" \
 check "one failing profile: what was there is left as it was" sh -c "[ \"\$(cat '$S/gateway-mid')\" = 'not a slot' ]"
 check_not "one failing profile: no staging dir left" sh -c "ls -a '$S' | grep -q '^\.gateway-'"
 
+# --- a profile whose child dies after rendering (seeding fails: the
+# scandir, a tmpfs, runs out of inodes) leaves no staging dir behind. A
+# slot is 13 inodes (7 rendered with down, 6 seeded); the root is 1.
+H=$T/home9 S=$T/scan9
+mkdir -p "$H/profiles/a" "$H/profiles/b" "$S"
+for p in a b; do echo soul > "$H/profiles/$p/SOUL.md"; done
+chown -R "$NOBODY:$NOBODY" "$H"
+trap 'umount "$S" 2>/dev/null; cleanup' EXIT
+if mount -t tmpfs -o size=1m,nr_inodes=24,mode=0755 hs6-test "$S" 2>/dev/null; then
+  run02 "$H" "$S" v9
+  check "seed fails (no inodes): exit 1" rc_is v9 1
+  check "seed fails (no inodes): the default slot is registered" test -d "$S/gateway-default"
+  check "seed fails (no inodes): a and b logged failed" \
+    sh -c "grep -q 'profile=a prior_state=none action=failed' '$T/v9.out' && grep -q 'profile=b prior_state=none action=failed' '$T/v9.out'"
+  check_not "seed fails (no inodes): no staging dir left" sh -c "ls -a '$S' | grep -q '^\.gateway-'"
+  umount "$S"
+else
+  skip "seed fails (no inodes): cannot mount a tmpfs here"
+fi
+
 after=$(sentinel)
 if [ "$before" = "$after" ]; then ok "bad volumes: nothing outside the volumes and scandirs changed"
 else fail "bad volumes: the sentinel tree $O changed: $(cd "$O" && find . -printf '%p %y %u:%g %m %s %l\n' | sort | tr '\n' ' ')"; fi
