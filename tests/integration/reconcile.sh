@@ -10,13 +10,13 @@
 . "${HS6_TOP:?}/tests/integration/lib.sh"
 
 P=$HS6_ETC/cont-init.d/02-reconcile-profiles
-MAKE_HOME=${HS6_MAKE_HOME:-/work/shared/bench/make-home}
+MAKE_HOME=${HS6_MAKE_HOME:-$HS6_TOP/../shared/bench/make-home}   # as tests/bench/bench.py finds it
 
 if ! is_root; then
   skip "02: end to end: needs root (s6-svscan as root, chown, uid 65534)"
   exit 0
 fi
-if [ ! -x "$MAKE_HOME" ] && [ ! -f "$MAKE_HOME" ]; then
+if [ ! -f "$MAKE_HOME" ]; then
   skip "02: end to end: $MAKE_HOME not found (set HS6_MAKE_HOME)"
   exit 0
 fi
