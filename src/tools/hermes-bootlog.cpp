@@ -16,9 +16,7 @@ int main(int argc, char const *const *argv)
     auto args = hs6::parse_options(argc, argv, "s:u:g:U", [&](char c, char const *arg) {
         switch (c) {
         case 's': maxbytes = hs6::need_uint(arg, "maxbytes"); break;
-        case 'u': ids.uid = hs6::need_uint(arg, "uid"); ids.have_uid = true; break;
-        case 'g': ids.gid = hs6::need_uint(arg, "gid"); ids.have_gid = true; break;
-        case 'U': hs6::ids_from_env(ids); break;
+        default: hs6::parse_id_option(ids, c, arg);
         }
     }, USAGE);
     if (args.size() < 2) hs6::die_usage(USAGE);

@@ -14,9 +14,6 @@ int main(int argc, char const *const *argv)
     hs6::Ids ids;
     auto args = hs6::parse_options(argc, argv, "Uu:g:er:x:b:El:s:", [&](char c, char const *arg) {
         switch (c) {
-        case 'U': hs6::ids_from_env(ids); break;
-        case 'u': ids.uid = hs6::need_uint(arg, "uid"); ids.have_uid = true; break;
-        case 'g': ids.gid = hs6::need_uint(arg, "gid"); ids.have_gid = true; break;
         case 'e': o.event_group = true; break;
         case 'r': o.render.user = arg; break;
         case 'x': o.render.prog = arg; break;
@@ -24,15 +21,20 @@ int main(int argc, char const *const *argv)
         case 'E': o.render.contenv = false; break;
         case 'l': o.logfile = arg; break;
         case 's': o.log_max = hs6::need_uint(arg, "maxbytes"); break;
+        default: hs6::parse_id_option(ids, c, arg);
         }
     }, USAGE);
     if (args.size() < 2) hs6::die_usage(USAGE);
     if (!ids.have_uid || !ids.have_gid) hs6::die(hs6::exit_usage, "no user given: use -u uid -g gid or -U");
     o.uid = ids.uid;
     o.gid = ids.gid;
-    o.render.home = args[0];
+    // An empty home or scandir (a variable set but empty, which execline's
+    // importas -D keeps) means the default, as ${HERMES_HOME:-...} does in log/run.
+    char const *const home = *args[0] ? args[0] : "/opt/data";
+    char const *const scandir = *args[1] ? args[1] : "/run/service";
+    o.render.home = home;
     if (char const *why = hs6::render_options_problem(o.render)) hs6::fatal(hs6::exit_usage, "invalid option: {}", why);
-    unsigned const failed = hs6::reconcile_profiles(args[0], args[1], o);
+    unsigned const failed = hs6::reconcile_profiles(home, scandir, o);
     if (failed) hs6::fatal(hs6::exit_no, "{} profile(s) failed to register; see the messages above", failed);
     hs6::chain(args.subspan(2));
 }

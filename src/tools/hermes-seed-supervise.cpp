@@ -15,9 +15,7 @@ int main(int argc, char const *const *argv)
         case 'o': layout.model = hs6::Layout::Model::owner; break;
         case 'e': layout.event_group = true; break;
         case 'f': layout.fix = true; break;
-        case 'u': ids.uid = hs6::need_uint(arg, "uid"); ids.have_uid = true; break;
-        case 'g': ids.gid = hs6::need_uint(arg, "gid"); ids.have_gid = true; break;
-        case 'U': hs6::ids_from_env(ids); break;
+        default: hs6::parse_id_option(ids, c, arg);
         }
     }, USAGE);
     if (args.empty()) hs6::die_usage(USAGE);

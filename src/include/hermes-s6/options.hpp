@@ -47,8 +47,13 @@ struct Ids {
     bool have_uid = false;
     bool have_gid = false;
 };
+// need_uint, refusing 4294967295 too: (uid_t)-1 means "no change" to chown.
+unsigned need_id(char const *s, std::string_view what);
 // Fills ids from UID and GID in the environment; dies 100 when either is
-// unset or not a number.
+// unset or not an id.
 void ids_from_env(Ids &ids);
+// The -u uid, -g gid and -U options of a tool's option loop: true when c
+// was one of them (ids filled in), false for any other letter.
+bool parse_id_option(Ids &ids, char c, char const *arg);
 
 } // namespace hs6
