@@ -171,8 +171,10 @@ void drop_privileges(uid_t uid, gid_t gid)
         return ::getresuid(&ru, &eu, &su) == 0 && ::getresgid(&rg, &eg, &sg) == 0 && ru == uid && eu == uid &&
                su == uid && rg == gid && eg == gid && sg == gid;
     };
-    // Already exactly those ids and unprivileged: nothing to drop.
-    if (uid != 0 && dropped() && ::getgroups(0, nullptr) == 0) return;
+    // Already exactly those ids: nothing to drop. Unprivileged, the
+    // supplementary groups stay what whoever set the ids left (s6-setuidgid
+    // keeps the primary group there); they cannot be dropped without root.
+    if (dropped() && (::geteuid() != 0 || ::getgroups(0, nullptr) == 0)) return;
     if (::setgroups(0, nullptr) < 0) fatal_sys(exit_sys, "drop the supplementary groups");
     if (::setgid(gid) < 0) fatal_sys(exit_sys, "set the group id to {}", gid);
     if (::setuid(uid) < 0) fatal_sys(exit_sys, "set the user id to {}", uid);

@@ -104,3 +104,10 @@ if is_root; then
 else
   skip "bootlog: privilege drop: needs root"
 fi
+
+# Already running as the target ids, unprivileged (as under s6-setuidgid,
+# which leaves the primary group as a supplementary one): nothing to drop.
+mkdir -p "$T/same"; chown "$NOBODY:$NOBODY" "$T/same"
+check "bootlog: -u/-g of the ids it already runs as, unprivileged, is fine" \
+  as_nobody hermes-bootlog -u "$NOBODY" -g "$NOBODY" "$T/same/boot.log" already dropped
+check_exit 100 "bootlog: -u 4294967295 (no-change id) is a usage error" hermes-bootlog -u 4294967295 -g 65534 "$T/same/x.log" x

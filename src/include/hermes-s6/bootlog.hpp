@@ -43,7 +43,9 @@ std::string bootlog_line(std::time_t when, Args words);
 bool bootlog_append(char const *logfile, std::string_view line, std::size_t maxbytes,
                     std::string *error = nullptr);
 
-// Drops to uid:gid for good: no supplementary groups, then setgid, then
+// Drops to uid:gid for good (a process that already runs as uid:gid, with
+// no privilege, keeps its supplementary groups and returns at once): no
+// supplementary groups, then setgid, then
 // setuid, then checks that real, effective and saved ids are all the new
 // ones and that root cannot be regained. Dies 111 on any failure.
 void drop_privileges(uid_t uid, gid_t gid);
