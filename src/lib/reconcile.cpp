@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <csignal>
 #include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -150,6 +151,9 @@ bool write_boot_log(std::string const &logfile, std::string const &lines, Reconc
 
 unsigned reconcile_profiles(char const *home, char const *scandir, ReconcileOptions const &o)
 {
+    // An inherited SIG_IGN for SIGCHLD would make waitpid() fail with
+    // ECHILD, and every published profile count as failed.
+    ::signal(SIGCHLD, SIG_DFL);
     Fd homefd = need_dir(home);
     Fd scandirfd = need_dir(scandir);
     std::vector<Outcome> done;

@@ -197,3 +197,19 @@ S3=$T/scan3; mkdir -p "$S3"
 GATEWAY_MULTIPLEX_PROFILES=true S6_PROFILE_GATEWAY_SCANDIR=$S3 "$P" >"$T/out6" 2>&1
 check "02: multiplex: default up, every named profile down" \
   sh -c "[ ! -e '$S3/gateway-default/down' ] && [ \$(ls '$S3'/gateway-p*/down '$S3'/gateway-q-degraded/down | wc -l) = 13 ]"
+
+# --- an inherited SIG_IGN for SIGCHLD must not turn published profiles into failures
+S4=$T/scan4; mkdir -p "$S4"
+if S6_PROFILE_GATEWAY_SCANDIR=$S4 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV or exit 127' "$P" >"$T/out7" 2>&1; then
+  if grep -q 'action=failed' "$T/out7"; then fail "02: SIGCHLD ignored: profiles reported failed: $(head -3 "$T/out7" | tr '\n' ' ')"
+  else ok "02: SIGCHLD ignored by the caller: every profile registered, exit 0"; fi
+else
+  fail "02: SIGCHLD ignored: exit $?: $(grep -m3 'fatal\|failed' "$T/out7" | tr '\n' ' ')"
+fi
+
+# --- empty HERMES_HOME / S6_PROFILE_GATEWAY_SCANDIR mean the defaults (as ${VAR:-default}), not ""
+out=$(hermes-register-slots -u "$NOBODY" -g "$NOBODY" -r nobody "" "$T/no-such-scandir" 2>&1)
+case $out in
+  *"/opt/data"*) ok "register-slots: an empty home means /opt/data" ;;
+  *) fail "register-slots: an empty home: $out" ;;
+esac
