@@ -4,8 +4,11 @@
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/fs.hpp>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <string>
+#include <string_view>
+#include <vector>
 #include <unistd.h>
 
 namespace hs6 {
@@ -65,7 +68,7 @@ void check_dir(int dirfd, std::string const &path)
 // Brings an existing entry, opened without following, to e. The opened
 // entry is checked to be of type want again: it may have been replaced
 // since check_dir() (a hard link to a file elsewhere would be chowned).
-void fix_entry(int dirfd, char const *name, int flags, mode_t want, Entry const &e, std::string const &path)
+Fd fix_entry(int dirfd, char const *name, int flags, mode_t want, Entry const &e, std::string const &path)
 {
     Fd fd = open_at(dirfd, name, flags);
     if (!fd) die_entry(path);
@@ -76,6 +79,35 @@ void fix_entry(int dirfd, char const *name, int flags, mode_t want, Entry const 
         die_entry(path);
     }
     if (!set_owner_mode(fd.get(), e.uid, e.gid, e.mode)) fatal_sys(exit_sys, "set owner and mode of {}", path);
+    return fd;
+}
+
+// Fix mode, once a directory is locked down: removes what another user
+// may have planted while it was writable to them, the symlinks that make
+// root write elsewhere (SPEC.md, security). In supervise/: anything but
+// control and s6-supervise's own regular files (owned by us, the
+// supervisor's user); in event/: anything but FIFOs (subscriptions).
+void purge_planted(int dirfd, bool event_dir, std::string const &path)
+{
+    Fd dup(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    DIR *d = dup ? ::fdopendir(dup.get()) : nullptr;
+    if (!d) fatal_sys(exit_sys, "read {}", path);
+    dup.release();
+    uid_t const me = ::geteuid();
+    std::vector<std::string> planted;
+    while (struct dirent *ent = ::readdir(d)) {
+        std::string_view const name(ent->d_name);
+        if (name == "." || name == ".." || (!event_dir && name == "control")) continue;
+        struct stat st;
+        if (!stat_at(::dirfd(d), ent->d_name, st)) continue;
+        bool const keep = event_dir ? S_ISFIFO(st.st_mode) : S_ISREG(st.st_mode) && st.st_uid == me;
+        if (!keep) planted.emplace_back(name);
+    }
+    ::closedir(d);
+    for (auto const &name : planted) {
+        warnf("removing {}/{}: not s6's, planted while the directory was open to others", path, name);
+        if (!remove_tree(dirfd, name.c_str())) fatal_sys(exit_sys, "remove {}/{}", path, name);
+    }
 }
 
 void seed_dir(int dirfd, std::string const &path, Layout const &l, Plan const &p)
@@ -93,12 +125,17 @@ void seed_dir(int dirfd, std::string const &path, Layout const &l, Plan const &p
 
     std::string const ev_path = path + "/event";
     if (!make_dir(dirfd, "event", p.event.mode, p.event.uid, p.event.gid, made)) die_entry(ev_path);
-    if (made == Made::existed && l.fix) fix_entry(dirfd, "event", O_RDONLY | O_DIRECTORY, S_IFDIR, p.event, ev_path);
+    if (made == Made::existed && l.fix) {
+        Fd ev = fix_entry(dirfd, "event", O_RDONLY | O_DIRECTORY, S_IFDIR, p.event, ev_path);
+        purge_planted(ev.get(), true, ev_path);
+    }
 
     if (sup_new || l.fix) {
         if (!set_owner_mode(sup.get(), p.supervise.uid, p.supervise.gid, p.supervise.mode))
             fatal_sys(exit_sys, "set owner and mode of {}", sup_path);
     }
+    // The owner layout leaves supervise/ to its user: nothing to purge there.
+    if (!sup_new && l.fix && l.model == Layout::Model::group) purge_planted(sup.get(), false, sup_path);
 }
 
 } // namespace
