@@ -76,3 +76,11 @@ check "015: ... and the other service is still done" sh -c "[ \$(stat -c %u:%g:%
 check "015: ... and nothing was done through the symlink" sh -c "[ -z \"\$(ls -A '$T/elsewhere')\" ]"
 
 check_not "015: an unknown HERMES_USER fails" env HERMES_S6RC_SERVICEDIRS="$B2" HERMES_USER=no-such-user-hs6 "$P"
+
+# The s6rc-*/s6-linux-* exclusion looks at the service's name only: a root
+# path that itself contains "/s6rc-" must not exclude every service.
+R2=$T/s6rc-parent/servicedirs
+mkdir -p "$R2/web" "$R2/s6rc-fdholder"
+check_exit 0 "015: a root under a dir named s6rc-* runs" env HERMES_S6RC_SERVICEDIRS="$R2" HERMES_USER=nobody "$P"
+check "015: ... and still seeds its services by name" test -p "$R2/web/supervise/control"
+check_not "015: ... and still skips s6rc-* by name" test -e "$R2/s6rc-fdholder/supervise"
