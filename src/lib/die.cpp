@@ -1,6 +1,8 @@
 // Messages and exit codes: one line, one write(2), on stderr.
 #include <hermes-s6/die.hpp>
 
+#include <hermes-s6/fs.hpp>
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -17,17 +19,9 @@ void say(std::string_view kind, std::string_view msg)
     std::string line;
     line.reserve(std::strlen(prog) + kind.size() + msg.size() + 4);
     line.append(prog).append(": ").append(kind).append(msg).push_back('\n');
-    char const *p = line.data();
-    std::size_t n = line.size();
-    while (n) {
-        ssize_t const w = ::write(2, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return;
-        }
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
+    int const e = errno;
+    write_all(2, line);
+    errno = e;
 }
 
 std::string unable(int err, std::string_view what)

@@ -148,22 +148,23 @@ bool make_fifo(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, M
     return true;
 }
 
-bool write_file(int dirfd, char const *name, std::string_view content, mode_t mode)
+bool write_all(int fd, std::string_view data)
 {
-    Fd fd(::openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!fd) return false;
-    char const *p = content.data();
-    std::size_t n = content.size();
-    while (n) {
-        ssize_t const w = ::write(fd.get(), p, n);
+    while (!data.empty()) {
+        ssize_t const w = ::write(fd, data.data(), data.size());
         if (w < 0) {
             if (errno == EINTR) continue;
             return false;
         }
-        p += w;
-        n -= static_cast<std::size_t>(w);
+        data.remove_prefix(static_cast<std::size_t>(w));
     }
-    return ::fchmod(fd.get(), mode) == 0;
+    return true;
+}
+
+bool write_file(int dirfd, char const *name, std::string_view content, mode_t mode)
+{
+    Fd fd(::openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    return fd && write_all(fd.get(), content) && ::fchmod(fd.get(), mode) == 0;
 }
 
 bool read_fd(int fd, std::size_t max, std::string &out)

@@ -190,7 +190,7 @@ unsigned reconcile_profiles(char const *home, char const *scandir, ReconcileOpti
     // The boot log first: a closed stdout (SIGPIPE) must not cost it.
     std::string const logfile = o.logfile.empty() ? fmt::format("{}/logs/container-boot.log", home) : o.logfile;
     if (!write_boot_log(logfile, lines, o)) warnf("the boot log {} was not written", logfile);
-    if (::write(1, out.data(), out.size()) < 0) warn_sys("write to stdout");
+    if (!write_all(1, out)) warn_sys("write to stdout");
     return failed;
 }
 

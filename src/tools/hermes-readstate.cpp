@@ -37,17 +37,7 @@ int main(int argc, char const *const *argv)
 
     if (args.size() == 1) {
         state.push_back('\n');
-        char const *p = state.data();
-        std::size_t n = state.size();
-        while (n) {
-            ssize_t const w = ::write(1, p, n);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                hs6::fatal_sys(hs6::exit_sys, "write to stdout");
-            }
-            p += w;
-            n -= static_cast<std::size_t>(w);
-        }
+        if (!hs6::write_all(1, state)) hs6::fatal_sys(hs6::exit_sys, "write to stdout");
         return answer;
     }
     if (answer) return answer;  // -a: chain only into a state that autostarts

@@ -75,6 +75,9 @@ bool make_fifo(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, M
 // chown first, since it clears the set-id bits).
 bool set_owner_mode(int fd, uid_t uid, gid_t gid, mode_t mode);
 
+// Writes all of data to fd, going on after short writes and EINTR.
+bool write_all(int fd, std::string_view data);
+
 // Creates name (O_EXCL: never reuses or follows an existing entry) with
 // content and exactly mode.
 bool write_file(int dirfd, char const *name, std::string_view content, mode_t mode);
