@@ -45,9 +45,15 @@ bool has_control(std::string_view s)
     return false;
 }
 
-// The root test, in a block of its own so that its substitution of $uid
-// never reaches a word that came from the command line.
-constexpr char const root_test[] = "ifelse { backtick -E uid { id -u } eltest ${uid} = 0 }\n";
+// The test that picks the direct branch: true only when `id -u` ran, exited
+// 0 and printed a number other than 0. Every failure (backtick or id cannot
+// fork or exec, id fails, prints nothing, garbage) makes it false, and the
+// script drops to the user: it fails closed, never running a command as
+// root because it could not tell. As the user, a failed test makes
+// s6-setuidgid fail, and the service does not start. In a block of its own
+// so that its substitution of $uid never reaches a word that came from the
+// command line.
+constexpr char const not_root_test[] = "ifelse { backtick -E uid { id -u } eltest ${uid} -ne 0 }\n";
 
 std::string header(RenderOptions const &o, char const *mode)
 {
@@ -101,9 +107,9 @@ std::string render_run(std::string_view profile, RenderOptions const &o)
            "cd " + home + "\n"
            "export HERMES_S6_SUPERVISED_CHILD 1\n"
            "export HERMES_SUPERVISED_CHILD 1\n" +
-           root_test +
-           "{ s6-setuidgid " + execline_quote(o.user) + " " + cmd + " }\n" +
-           cmd + "\n";
+           not_root_test +
+           "{ " + cmd + " }\n"
+           "s6-setuidgid " + execline_quote(o.user) + " " + cmd + "\n";
 }
 
 std::string render_finish(RenderOptions const &o)
@@ -122,9 +128,9 @@ std::string render_log_run(std::string_view profile, RenderOptions const &o)
     return header(o, "-P") +
            "backtick -D " + execline_quote(o.home) +
            " HERMES_HOME { importas -D \"\" h HERMES_HOME if { eltest -n ${h} } printf %s ${h} }\n" +
-           root_test +
-           "{\n  s6-setuidgid " + execline_quote(o.user) + "\n" + logger_tail(profile, "  ") + "}\n" +
-           logger_tail(profile, "");
+           not_root_test +
+           "{\n" + logger_tail(profile, "  ") + "}\n"
+           "s6-setuidgid " + execline_quote(o.user) + "\n" + logger_tail(profile, "");
 }
 
 namespace {

@@ -132,8 +132,22 @@ TEST(RenderRun, NamedProfile)
     EXPECT_TRUE(contains(run, "cd \"/opt/data\"\n"));
     EXPECT_TRUE(contains(run, "export HERMES_S6_SUPERVISED_CHILD 1\n"));
     EXPECT_TRUE(contains(run, "export HERMES_SUPERVISED_CHILD 1\n"));
-    EXPECT_TRUE(contains(run, "{ s6-setuidgid \"hermes\" \"hermes\" -p alpha gateway run --replace }\n"));
-    EXPECT_TRUE(contains(run, "\n\"hermes\" -p alpha gateway run --replace\n"));
+    EXPECT_TRUE(contains(run, "{ \"hermes\" -p alpha gateway run --replace }\n"));
+    EXPECT_TRUE(contains(run, "\ns6-setuidgid \"hermes\" \"hermes\" -p alpha gateway run --replace\n"));
+}
+
+// Fail closed: the direct branch (the block) is taken only when id -u ran
+// and printed a uid other than 0; any failure of the test falls through to
+// the last line, s6-setuidgid, which is the end of the script.
+TEST(RenderRun, RootTestFailsClosed)
+{
+    std::string const run = hs6::render_run("alpha", test_options());
+    std::string const test = "ifelse { backtick -E uid { id -u } eltest ${uid} -ne 0 }\n";
+    std::string const direct = "{ \"hermes\" -p alpha gateway run --replace }\n";
+    std::string const drop = "s6-setuidgid \"hermes\" \"hermes\" -p alpha gateway run --replace\n";
+    EXPECT_TRUE(contains(run, test + direct + drop)) << run;
+    EXPECT_EQ(run.size() - drop.size(), run.rfind(drop)) << "s6-setuidgid is not the last line:\n" << run;
+    EXPECT_FALSE(contains(run, "= 0")) << run;
 }
 
 TEST(RenderRun, DefaultProfileHasNoDashP)
@@ -162,7 +176,7 @@ TEST(RenderRun, ValuesAreQuotedAndNeverSubstituted)
     EXPECT_TRUE(contains(run, "s6-setuidgid \"u$uid\" \"/p {x}\" -p a"));
     // The only substitution ($uid) happens inside the root-test block,
     // which holds no value from the command line.
-    EXPECT_TRUE(contains(run, "ifelse { backtick -E uid { id -u } eltest ${uid} = 0 }\n"));
+    EXPECT_TRUE(contains(run, "ifelse { backtick -E uid { id -u } eltest ${uid} -ne 0 }\n"));
 }
 
 TEST(RenderFinish, TwoLiteralPatterns)
@@ -177,11 +191,26 @@ TEST(RenderLogRun, DirAndLogger)
     o.user = "nobody";
     std::string const log = hs6::render_log_run("alpha", o);
     EXPECT_TRUE(contains(log, "backtick -D \"/opt/data\" HERMES_HOME {"));
-    EXPECT_TRUE(contains(log, "s6-setuidgid \"nobody\"\n  importas -i h HERMES_HOME\n"));
+    EXPECT_TRUE(contains(log, "\ns6-setuidgid \"nobody\"\nimportas -i h HERMES_HOME\n"));
     EXPECT_TRUE(contains(log, "if { mkdir -p -- ${h}/logs/gateways/alpha }\n"));
     EXPECT_TRUE(contains(log, "if { rm -f -- ${h}/logs/gateways/alpha/lock }\n"));
     EXPECT_TRUE(contains(log, "s6-log 1 n10 s1000000 T ${h}/logs/gateways/alpha\n"));
     EXPECT_FALSE(contains(log, "chown"));
+}
+
+// Fail closed: mkdir, rm and s6-log run directly only when id -u printed a
+// uid other than 0; the fall-through (any failure of the test) drops first.
+TEST(RenderLogRun, RootTestFailsClosed)
+{
+    auto o = test_options();
+    o.user = "nobody";
+    std::string const log = hs6::render_log_run("alpha", o);
+    std::string const tail = "s6-log 1 n10 s1000000 T ${h}/logs/gateways/alpha\n";
+    EXPECT_TRUE(contains(log, "ifelse { backtick -E uid { id -u } eltest ${uid} -ne 0 }\n{\n"
+                              "  importas -i h HERMES_HOME\n")) << log;
+    EXPECT_TRUE(contains(log, "  " + tail + "}\ns6-setuidgid \"nobody\"\nimportas -i h HERMES_HOME\n")) << log;
+    EXPECT_EQ(log.size() - tail.size(), log.rfind(tail)) << log;
+    EXPECT_FALSE(contains(log, "= 0")) << log;
 }
 
 // ---- render_slot on a temporary directory ---------------------------------
