@@ -26,6 +26,42 @@ check "dashboard: the test copy has no with-contenv and runs Debian's execlineb"
   sh -c "head -1 '$D/run' | grep -qx '#!/usr/bin/execlineb -P' && ! grep -Eq 'with-contenv|@[A-Z]+@' '$D/run' '$D/finish'"
 check "dashboard: type is longrun" sh -c "[ \"\$(cat '$D/type')\" = longrun ]"
 
+# run itself, out of a supervisor: exactly the 7 spellings start the
+# command, as in hermes-dashboard-finish; a newline anywhere is no match
+# (a regex compiled with REG_NEWLINE would match "yes\n" and "x\nyes").
+# As root it drops to nobody, so the record dir is open to everyone.
+mkdir -p "$T/spell/home" "$T/spell/rec"; chmod 0777 "$T/spell/rec"
+printf '#!/bin/sh\necho ran >>"$STUB_LOG"\n' >"$T/spell/stub"; chmod 0755 "$T/spell/stub"
+spell_run() {  # spell_run VALUE: run with HERMES_DASHBOARD=VALUE, the command's record in $T/spell/rec/log
+  rm -f "$T/spell/rec/log"
+  env HERMES_DASHBOARD="$1" HERMES_USER=nobody HERMES_HOME="$T/spell/home" HERMES_DASHBOARD_CMD="$T/spell/stub" \
+    STUB_LOG="$T/spell/rec/log" "$D/run" </dev/null >/dev/null 2>&1
+}
+dash_off() {  # dash_off SHOWN VALUE
+  spell_run "$2"; _r=$?
+  if [ "$_r" = 0 ] && [ ! -e "$T/spell/rec/log" ]; then ok "dashboard/run: HERMES_DASHBOARD='$1': exits 0, command not run"
+  else fail "dashboard/run: HERMES_DASHBOARD='$1': exit $_r, command record: $(cat "$T/spell/rec/log" 2>&1 | tr '\n' ' ')"; fi
+}
+dash_on() {  # dash_on VALUE
+  spell_run "$1"; _r=$?
+  if [ "$_r" = 0 ] && [ "$(cat "$T/spell/rec/log" 2>/dev/null)" = ran ]; then ok "dashboard/run: HERMES_DASHBOARD=$1: runs the command"
+  else fail "dashboard/run: HERMES_DASHBOARD=$1: exit $_r, command record: $(cat "$T/spell/rec/log" 2>&1 | tr '\n' ' ')"; fi
+}
+both_off() {  # both_off SHOWN VALUE: run stays off, and finish agrees (125)
+  dash_off "$1" "$2"
+  check_exit 125 "dashboard-finish: HERMES_DASHBOARD='$1' keeps it down too" env HERMES_DASHBOARD="$2" $F 0
+}
+nl='
+'
+for v in 1 true TRUE True yes YES Yes; do dash_on "$v"; done
+both_off 'x<NL>yes' "x${nl}yes"
+both_off 'yes<NL>' "yes${nl}"
+both_off '<NL>yes' "${nl}yes"
+both_off 'yes<NL>x' "yes${nl}x"
+both_off '1<NL>' "1${nl}"
+both_off 'true<NL><NL>' "true${nl}${nl}"
+for v in on tRuE 0 false no ' 1' '1 ' yes. '' '*' 'y*' '?' '[1]' 'yes|no' '1|true'; do dash_off "$v" "$v"; done
+
 if ! is_root; then
   skip "dashboard: live under s6-svscan: needs root (it drops to nobody)"
   exit 0

@@ -1,8 +1,8 @@
 #!/bin/sh
-# The root tests of the rendered slot scripts (run, log/run) fail closed:
-# when the test cannot tell (id or eltest missing or failing, backtick
-# unable to fork at a pids cgroup limit), the script drops to the user or
-# fails; it never runs the command as root.
+# The root tests of the rendered slot scripts (run, log/run) and of the
+# dashboard's run fail closed: when the test cannot tell (id or eltest
+# missing or failing, backtick unable to fork at a pids cgroup limit), the
+# script drops to the user or fails; it never runs the command as root.
 # The scripts run as root under Debian's real execlineb with a PATH built
 # here (execlineb in /usr/bin would put /usr/lib/execline/bin first), so
 # that id and eltest can be removed or replaced by stubs.
@@ -96,6 +96,23 @@ for f in good $FAULTS; do
     sh -c "[ \"\$(stat -c %u '$T/home/logs/gateways/p' '$T/home/logs/gateways/p/current' 2>&1 | sort -u)\" = $NOBODY ] && grep -q 'line $f' '$T/home/logs/gateways/p/current'"
 done
 
+# ---- dashboard/run -----------------------------------------------------
+D=$HS6_ETC/s6-rc.d/dashboard
+dash_in() {
+  env PATH="$T/$1:$T/base" REC="$T/rec/dash-$1" HERMES_DASHBOARD=1 HERMES_USER="$user" HERMES_HOME="$T/home" \
+    HERMES_DASHBOARD_CMD="$T/prog" "$EXECLINEB" -P "$D/run" </dev/null >/dev/null 2>&1
+}
+dash_in good
+check "dashboard/run as root, id and eltest working: runs as $NOBODY (control)" ran_as_user "$T/rec/dash-good"
+env PATH="$T/good:$T/base" REC="$T/rec/dash-user" HERMES_DASHBOARD=1 HERMES_USER=root HERMES_HOME="$T/home" \
+  HERMES_DASHBOARD_CMD="$T/prog" s6-applyuidgid -u "$NOBODY" -g "$NOBODY" -G '' "$EXECLINEB" -P "$D/run" </dev/null >/dev/null 2>&1
+check "dashboard/run as $NOBODY, id and eltest working: runs directly (control)" ran_as_user "$T/rec/dash-user"
+for f in $FAULTS; do
+  dash_in "$f"
+  check "dashboard/run as root, $f: the dashboard never runs as root" never_root "$T/rec/dash-$f"
+  check "dashboard/run as root, $f: the dashboard runs as $NOBODY" ran_as_user "$T/rec/dash-$f"
+done
+
 # ---- a real fork failure: a pids cgroup that allows 2 processes --------
 # The script itself is one; ifelse's child is the second, so backtick
 # cannot fork id (EAGAIN), as at a container's pids limit.
@@ -114,6 +131,10 @@ if [ -f "$CGP/cgroup.procs" ] && mkdir "$CG" 2>/dev/null; then
     rm -rf "$T/home/logs/gateways/p"; ln -s "$T/victim" "$T/home/logs/gateways/p"; : >"$T/victim/lock"
     echo cg | in_cg /dev/null "$EXECLINEB" -P "$slot/log/run" >/dev/null 2>&1
     check "pids limit 2, log/run as root: the symlinked log dir is not written through" untouched
+    in_cg "$T/rec/cg-dash" env HERMES_DASHBOARD=yes HERMES_USER="$user" HERMES_DASHBOARD_CMD="$T/prog" \
+      "$EXECLINEB" -P "$D/run" </dev/null >/dev/null 2>&1
+    check "pids limit 2, dashboard/run as root: the dashboard never runs as root" never_root "$T/rec/cg-dash"
+    check "pids limit 2, dashboard/run as root: the dashboard runs as $NOBODY" ran_as_user "$T/rec/cg-dash"
   else
     skip "pids limit: cannot write $CG/pids.max"
   fi
