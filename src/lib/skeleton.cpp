@@ -86,7 +86,8 @@ Fd fix_entry(int dirfd, char const *name, int flags, mode_t want, Entry const &e
 // may have planted while it was writable to them, the symlinks that make
 // root write elsewhere (SPEC.md, security). In supervise/: anything but
 // control and s6-supervise's own regular files (owned by us, the
-// supervisor's user); in event/: anything but FIFOs (subscriptions).
+// supervisor's user, one link); in event/: anything but FIFOs with one link
+// (subscriptions).
 void purge_planted(int dirfd, bool event_dir, std::string const &path)
 {
     Fd dup(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -100,7 +101,9 @@ void purge_planted(int dirfd, bool event_dir, std::string const &path)
         if (name == "." || name == ".." || (!event_dir && name == "control")) continue;
         struct stat st;
         if (!stat_at(::dirfd(d), ent->d_name, st)) continue;
-        bool const keep = event_dir ? S_ISFIFO(st.st_mode) : S_ISREG(st.st_mode) && st.st_uid == me;
+        // s6 never makes a second link: a hard link (to a root file, to
+        // another service's control FIFO) was planted, whoever owns it.
+        bool const keep = st.st_nlink == 1 && (event_dir ? S_ISFIFO(st.st_mode) : S_ISREG(st.st_mode) && st.st_uid == me);
         if (!keep) planted.emplace_back(name);
     }
     ::closedir(d);
