@@ -387,6 +387,48 @@ TEST_F(Skeleton, FixOnAServiceS6AlreadySupervised)
     }
 }
 
+TEST_F(Skeleton, FixPurgesWhatWasPlanted)
+{
+    // The owner layout (or any skeleton a user could write) let someone plant
+    // symlinks, hard links and directories; -f in the group layout removes
+    // them and keeps s6's own files and subscription FIFOs.
+    std::string const outside = top + "/outside";
+    ASSERT_EQ(::mkdir(outside.c_str(), 0700), 0);
+    spit(outside + "/victim", "secret\n", 0600);
+    ASSERT_EQ(::mkfifo((outside + "/control").c_str(), 0600), 0);
+    hs6::seed_supervise(svc.c_str(), group_layout());
+    add_s6_files(svc);
+    std::string const sup = svc + "/supervise/", ev = svc + "/event/";
+    std::string const ftrig = "ftrig1:@400000006566aabb11223344:";
+    ASSERT_EQ(::symlink((outside + "/victim").c_str(), (sup + "status.new").c_str()), 0);
+    ASSERT_EQ(::symlink((outside + "/victim").c_str(), (sup + "death_tally.new").c_str()), 0);
+    ASSERT_EQ(::link((outside + "/victim").c_str(), (sup + "lock.new").c_str()), 0);
+    ASSERT_EQ(::mkdir((sup + "dir").c_str(), 0700), 0);
+    ASSERT_EQ(::symlink(outside.c_str(), (sup + "dir/out").c_str()), 0);
+    ASSERT_EQ(::symlink((outside + "/victim").c_str(), (ev + ftrig + "Aaaaaa").c_str()), 0);
+    ASSERT_EQ(::link((outside + "/control").c_str(), (ev + ftrig + "Bbbbbb").c_str()), 0);
+    ASSERT_EQ(::mkfifo((ev + ftrig + "Cccccc").c_str(), 0622), 0); // a real subscription
+    auto const before = snapshot(top);
+
+    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+
+    for (char const *gone : {"status.new", "death_tally.new", "lock.new", "dir"})
+        EXPECT_FALSE(present(sup + gone)) << gone << " was kept";
+    EXPECT_FALSE(present(ev + ftrig + "Aaaaaa")) << "symlink in event/ kept";
+    EXPECT_FALSE(present(ev + ftrig + "Bbbbbb")) << "hard link to another FIFO kept";
+    EXPECT_EQ(entry(ev + ftrig + "Cccccc"), before.at("svc/event/" + ftrig + "Cccccc"));
+    for (char const *kept : {"control", "status", "lock", "death_tally"})
+        EXPECT_EQ(entry(sup + kept), before.at(std::string("svc/supervise/") + kept)) << kept;
+    EXPECT_EQ(slurp(outside + "/victim"), "secret\n");
+    EXPECT_EQ(shape_of(outside + "/victim"), shape('f', me, my_gid, 0600));
+    EXPECT_EQ(shape_of(outside + "/control"), shape('p', me, my_gid, 0600));
+    EXPECT_EQ(snapshot(outside).size(), 2u);
+    // Without -f nothing is removed.
+    ASSERT_EQ(::symlink((outside + "/victim").c_str(), (sup + "status.new").c_str()), 0);
+    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_TRUE(present(sup + "status.new"));
+}
+
 // ---- symlinks and wrong types: die 111, nothing created --------------------
 
 // A directory outside the service, where planted symlinks point.
