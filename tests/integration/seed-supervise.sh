@@ -7,6 +7,7 @@
 
 P=hermes-seed-supervise
 G=$NOBODY
+is_root || G=$(id -g)          # a non-root caller can only give its own groups
 # s6-svperms names groups through NSS: nogroup on Debian.
 GNAME=$(getent group "$G" | cut -d: -f1)
 : "${GNAME:=$G}"
@@ -66,6 +67,7 @@ one_line 100 "seed: non-numeric gid" $P -g nogroup "$D"
 one_line 100 "seed: negative gid" $P -g -5 "$D"
 one_line 100 "seed: gid with trailing bytes" $P -g 65534x "$D"
 one_line 100 "seed: gid beyond 32 bits" $P -g 99999999999 "$D"
+one_line 100 "seed: gid 4294967295 (chown's -1, \"leave alone\") is refused" $P -g 4294967295 "$D"
 one_line 100 "seed: non-numeric uid" $P -o -u nobody -g "$G" "$D"
 one_line 100 "seed: -o without a uid" $P -o -g "$G" "$D"
 one_line 100 "seed: -U with UID and GID unset" env -u UID -u GID $P -U "$D"
@@ -99,7 +101,8 @@ check_exit 7 "seed: the exit code of prog propagates" $P -g "$G" "$C" sh -c 'exi
 check "seed: prog runs after the skeleton exists" $P -g "$G" "$C" sh -c "test -p '$C/supervise/control' && test -d '$C/log/event'"
 check "seed: prog gets the environment" env HS6_SEED_TEST=yes $P -g "$G" "$C" sh -c '[ "$HS6_SEED_TEST" = yes ]'
 check "seed: prog gets its arguments" $P -g "$G" "$C" sh -c '[ "$#" = 2 ] && [ "$1" = "a b" ] && [ "$2" = -g ]' sh "a b" -g
-check_exit 127 "seed: prog not found in PATH is 127" $P -g "$G" "$C" hs6-no-such-program
+# (a PATH of searchable directories: one we cannot search makes execvp say EACCES)
+check_exit 127 "seed: prog not found in PATH is 127" env PATH="$HS6_BIN:/usr/bin:/bin" $P -g "$G" "$C" hs6-no-such-program
 check_exit 127 "seed: prog not found by path is 127" $P -g "$G" "$C" "$T/no-such-program"
 printf '#!/bin/sh\nexit 0\n' >"$T/noexec"
 chmod 0644 "$T/noexec"
