@@ -24,7 +24,7 @@ ETC = os.path.join(TOP, B, "bench", "etc")
 # The scripts' execline commands, as s6-overlay puts them in PATH.
 ENV = dict(os.environ, PATH="/usr/lib/execline/bin:" + os.environ.get("PATH", "/usr/bin:/bin"))
 SHARED = os.path.normpath(os.path.join(TOP, "..", "shared", "bench"))
-MAKE_HOME = os.path.join(SHARED, "make-home")
+MAKE_HOME = os.path.join(TOP, "tests", "bench", "make-home")  # a copy of SHARED/make-home
 PY_RECONCILE = os.path.join(SHARED, "py-reconcile")
 # The interpreter itself, not a version manager's shim in front of it.
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")

@@ -10,16 +10,13 @@
 . "${HS6_TOP:?}/tests/integration/lib.sh"
 
 P=$HS6_ETC/cont-init.d/02-reconcile-profiles
-MAKE_HOME=${HS6_MAKE_HOME:-$HS6_TOP/../shared/bench/make-home}   # as tests/bench/bench.py finds it
+MAKE_HOME=${HS6_MAKE_HOME:-$HS6_TOP/tests/bench/make-home}   # a copy of ../shared/bench/make-home
 
 if ! is_root; then
   skip "02: end to end: needs root (s6-svscan as root, chown, uid 65534)"
   exit 0
 fi
-if [ ! -f "$MAKE_HOME" ]; then
-  skip "02: end to end: $MAKE_HOME not found (set HS6_MAKE_HOME)"
-  exit 0
-fi
+[ -f "$MAKE_HOME" ] || { fail "02: end to end: $MAKE_HOME not found"; exit 1; }
 
 H=$T/home SCAN=$T/scan STUB_DIR=$T/stub
 export STUB_DIR
