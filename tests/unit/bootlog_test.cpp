@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,27 +18,11 @@
 
 namespace {
 
+using hs6_test::exists;
+using hs6_test::slurp;
+using hs6_test::spit;
+
 namespace fsys = std::filesystem;
-
-std::string slurp(std::string const &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void spit(std::string const &path, std::string const &content)
-{
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-}
-
-bool exists(std::string const &path)
-{
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
 
 class BootlogTest : public testing::Test {
 protected:

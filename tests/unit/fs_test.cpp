@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -18,38 +20,19 @@
 
 namespace {
 
+using hs6_test::exists;
+using hs6_test::slurp;
+using hs6_test::spit;
+
 namespace fsys = std::filesystem;
 
 bool am_root() { return ::geteuid() == 0; }
-
-std::string slurp(std::string const &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void spit(std::string const &path, std::string const &content, mode_t mode = 0644)
-{
-    {
-        std::ofstream out(path, std::ios::binary);
-        out << content;
-    }
-    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
-}
 
 struct stat lstat_of(std::string const &path)
 {
     struct stat st {};
     EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path << ": " << std::strerror(errno);
     return st;
-}
-
-bool exists(std::string const &path)
-{
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
 }
 
 // A fresh directory under /tmp, opened as a dirfd, removed afterwards.

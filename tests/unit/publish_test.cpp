@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -21,21 +23,10 @@
 
 namespace {
 
+using hs6_test::exists;
+using hs6_test::slurp;
+
 namespace fsys = std::filesystem;
-
-std::string slurp(std::string const &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-bool exists(std::string const &path)
-{
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
 
 // A POSIX (per-process) write lock on the whole file, as s6-supervise takes.
 bool posix_write_lock(int fd)

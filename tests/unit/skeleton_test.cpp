@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +19,9 @@
 #include <unistd.h>
 
 namespace {
+
+using hs6_test::slurp;
+using hs6_test::spit;
 
 namespace fsys = std::filesystem;
 
@@ -75,23 +80,6 @@ std::map<std::string, Entry> snapshot(std::string const &root)
     for (auto const &d : fsys::recursive_directory_iterator(root))
         m[fsys::relative(d.path(), root).string()] = entry(d.path().string());
     return m;
-}
-
-std::string slurp(std::string const &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void spit(std::string const &path, std::string const &content, mode_t mode)
-{
-    {
-        std::ofstream out(path, std::ios::binary);
-        out << content;
-    }
-    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
 }
 
 // A service directory svc/ with run and log/run, in a fresh temporary dir.

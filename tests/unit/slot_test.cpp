@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -17,22 +19,11 @@
 
 namespace {
 
+using hs6_test::exists;
+using hs6_test::slurp;
+
 namespace fsys = std::filesystem;
 using hs6::StartState;
-
-std::string slurp(std::string const &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-bool exists(std::string const &path)
-{
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
 
 mode_t mode_of(std::string const &path)
 {
