@@ -127,6 +127,8 @@ def spawns(base):
             if tool == "hermes-publish-slot":  # a fresh staging dir to publish each time
                 shutil.rmtree(args[1], ignore_errors=True)
                 os.mkdir(args[0])
+            elif tool == "hermes-render-slot":  # render into an absent staging dir each time
+                shutil.rmtree(args[-2], ignore_errors=True)
             t, r, rc = run([path] + args)
             ts.append(t); rss = max(rss, r)
             t, _, _ = run([noop])
