@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,13 +58,19 @@ Fd open_log_dir(std::string const &dir)
     return open_dir(pfd.get(), name.c_str());
 }
 
+// One write(2) of the whole line, under the flock. A short write (a full
+// disk, RLIMIT_FSIZE) is cut back off, so that no half line stays for the
+// next one to be glued to.
 bool write_once(int fd, std::string_view line)
 {
+    struct stat st;
+    if (::fstat(fd, &st) < 0) return false;
     ssize_t w;
     do w = ::write(fd, line.data(), line.size());
     while (w < 0 && errno == EINTR);
     if (w < 0) return false;
     if (static_cast<std::size_t>(w) != line.size()) {
+        if (::ftruncate(fd, st.st_size) < 0) { /* the error that matters is the short write */ }
         errno = ENOSPC;
         return false;
     }

@@ -88,6 +88,7 @@ char const *render_options_problem(RenderOptions const &o)
     if (o.home.empty() || o.home[0] != '/') return "home must be an absolute path";
     if (has_control(o.home)) return "home must not contain control characters";
     if (o.user.empty() || has_control(o.user)) return "user must be non-empty, without control characters";
+    if (o.user[0] == '-') return "user must not start with - (s6-setuidgid would read it as an option)";
     if (o.prog.empty() || has_control(o.prog)) return "prog must be non-empty, without control characters";
     if (o.bindir.empty() || o.bindir[0] != '/') return "bindir must be an absolute path";
     for (char c : o.bindir)

@@ -111,3 +111,10 @@ mkdir -p "$T/same"; chown "$NOBODY:$NOBODY" "$T/same"
 check "bootlog: -u/-g of the ids it already runs as, unprivileged, is fine" \
   as_nobody hermes-bootlog -u "$NOBODY" -g "$NOBODY" "$T/same/boot.log" already dropped
 check_exit 100 "bootlog: -u 4294967295 (no-change id) is a usage error" hermes-bootlog -u 4294967295 -g 65534 "$T/same/x.log" x
+
+# A short write (here RLIMIT_FSIZE; a full disk alike) leaves no half line.
+head -c 1000 /dev/zero | tr '\0' a > "$T/short.log"; echo >> "$T/short.log"
+long=$(head -c 1500 /dev/zero | tr '\0' b)   # crosses 2 blocks, be they 512 (dash) or 1024 bytes (bash)
+sh -c 'ulimit -f 2; exec hermes-bootlog -s 0 "$1" "$2"' x "$T/short.log" "$long" 2>/dev/null; rc=$?
+check "bootlog: a short write fails with 111" [ "$rc" = 111 ]
+check "bootlog: ... and is cut back off the file" [ "$(wc -c < "$T/short.log")" = 1001 ]

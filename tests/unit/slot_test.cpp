@@ -104,6 +104,7 @@ TEST(RenderOptionsProblem, RefusesWhatCannotGoInAScript)
     EXPECT_TRUE(bad([](auto &o) { o.home = "/a\nb"; }));
     EXPECT_TRUE(bad([](auto &o) { o.user = ""; }));
     EXPECT_TRUE(bad([](auto &o) { o.user = "a\tb"; }));
+    EXPECT_TRUE(bad([](auto &o) { o.user = "-x"; }));
     EXPECT_TRUE(bad([](auto &o) { o.prog = ""; }));
     EXPECT_TRUE(bad([](auto &o) { o.prog = "a\x7f"; }));
     EXPECT_TRUE(bad([](auto &o) { o.bindir = "usr/bin"; }));
