@@ -112,6 +112,14 @@ def spawn_jobs(base):
         "hermes-unpublish-slot": [os.path.join(d, "gateway-absent")],
         "hermes-bootlog": ["-s", "100000000", os.path.join(d, "boot.log"), "profile=x", "action=bench"],
     }
+    home0 = os.path.join(d, "home0")  # the root profile only, owned by the user
+    os.makedirs(home0, exist_ok=True)
+    with open(os.path.join(home0, "gateway_state.json"), "w") as f:
+        f.write('{"gateway_state":"running"}\n')
+    subprocess.run(["chown", "-R", f"{UID}:{GID}", home0], check=True)
+    os.makedirs(os.path.join(d, "scan0"), exist_ok=True)
+    jobs["hermes-register-slots"] = ["-u", str(UID), "-g", str(GID), "-r", "nobody", "-b", "/usr/bin", "-E",
+                                     home0, os.path.join(d, "scan0")]
     return {t: a for t, a in jobs.items() if os.path.exists(os.path.join(BIN, t))}
 
 
