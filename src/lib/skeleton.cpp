@@ -56,9 +56,11 @@ bool check_entry(int dirfd, char const *name, mode_t want, std::string const &pa
     die_entry(path);
 }
 
-void check_dir(int dirfd, std::string const &path)
+// check_control: false in the group layout's fix mode, which replaces a
+// planted control once supervise/ is locked down.
+void check_dir(int dirfd, std::string const &path, bool check_control)
 {
-    if (check_entry(dirfd, "supervise", S_IFDIR, path + "/supervise")) {
+    if (check_entry(dirfd, "supervise", S_IFDIR, path + "/supervise") && check_control) {
         Fd sup = need_dir(dirfd, "supervise", path + "/supervise");
         check_entry(sup.get(), "control", S_IFIFO, path + "/supervise/control");
     }
@@ -82,39 +84,125 @@ Fd fix_entry(int dirfd, char const *name, int flags, mode_t want, Entry const &e
     return fd;
 }
 
-// Fix mode, once a directory is locked down: removes what another user
-// may have planted while it was writable to them, the symlinks that make
-// root write elsewhere (SPEC.md, security). In supervise/: anything but
-// control and s6-supervise's own regular files (owned by us, the
-// supervisor's user, one link); in event/: anything but FIFOs with one link
-// (subscriptions).
-void purge_planted(int dirfd, bool event_dir, std::string const &path)
+// s6-supervise's own files in supervise/. It replaces status and
+// death_tally by renaming the .new ones over them, so only the .new names
+// are written in place.
+bool s6_file(std::string_view name)
+{
+    return name == "lock" || name == "status" || name == "death_tally";
+}
+
+// Removes name under dirfd, a planted entry of a directory we just locked
+// down. A directory is taken from its owner first (ours, 0700, through its
+// fd), so that it cannot be refilled while it goes. False on failure.
+bool remove_planted(int dirfd, std::string const &name, bool is_dir)
+{
+    if (!is_dir) return ::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT;
+    Fd d = open_dir(dirfd, name.c_str());
+    if (d && !set_owner_mode(d.get(), ::geteuid(), ::getegid(), 0700)) return false;
+    return remove_tree(dirfd, name.c_str());
+}
+
+// Fix mode, group layout, on a directory already locked down (ours, 0700):
+// removes what another user may have planted while it was open to them,
+// the symlinks and hard links that make root write elsewhere (SPEC.md,
+// security). Kept in supervise/: s6-supervise's files (regular, ours; a
+// .new one also with a single link) and control, which the caller
+// handles. Kept in event/: FIFOs with a single link (subscriptions), ours
+// only unless the group may subscribe. Non-directories go first, so that a
+// directory that resists removal cannot shield a symlink; every failure is
+// a warning, and dies 111 at the end.
+void purge_planted(int dirfd, bool event_dir, bool group_subscribes, std::string const &path)
 {
     Fd dup(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     DIR *d = dup ? ::fdopendir(dup.get()) : nullptr;
     if (!d) fatal_sys(exit_sys, "read {}", path);
     dup.release();
     uid_t const me = ::geteuid();
-    std::vector<std::string> planted;
+    std::vector<std::string> files, dirs;
     while (struct dirent *ent = ::readdir(d)) {
         std::string_view const name(ent->d_name);
         if (name == "." || name == ".." || (!event_dir && name == "control")) continue;
         struct stat st;
         if (!stat_at(::dirfd(d), ent->d_name, st)) continue;
-        // s6 never makes a second link: a hard link (to a root file, to
-        // another service's control FIFO) was planted, whoever owns it.
-        bool const keep = st.st_nlink == 1 && (event_dir ? S_ISFIFO(st.st_mode) : S_ISREG(st.st_mode) && st.st_uid == me);
-        if (!keep) planted.emplace_back(name);
+        bool keep;
+        if (event_dir)
+            keep = S_ISFIFO(st.st_mode) && st.st_nlink == 1 && (group_subscribes || st.st_uid == me);
+        else
+            keep = S_ISREG(st.st_mode) && st.st_uid == me && (st.st_nlink == 1 || s6_file(name));
+        if (!keep) (S_ISDIR(st.st_mode) ? dirs : files).emplace_back(name);
     }
     ::closedir(d);
-    for (auto const &name : planted) {
-        warnf("removing {}/{}: not s6's, planted while the directory was open to others", path, name);
-        if (!remove_tree(dirfd, name.c_str())) fatal_sys(exit_sys, "remove {}/{}", path, name);
+    bool ok = true;
+    for (auto const *list : {&files, &dirs})
+        for (auto const &name : *list) {
+            warnf("removing {}/{}: not s6's, planted while the directory was open to others", path, name);
+            if (!remove_planted(dirfd, name, list == &dirs)) {
+                warn_sys("remove {}/{}", path, name);
+                ok = false;
+            }
+        }
+    if (!ok) fatal(exit_sys, "{} still holds entries another user planted: see the warnings above", path);
+}
+
+// Fix mode: takes the existing directory name from whoever could write it
+// (ours, 0700) before anything in it is looked at.
+Fd lock_down(int dirfd, char const *name, std::string const &path)
+{
+    return fix_entry(dirfd, name, O_RDONLY | O_DIRECTORY, S_IFDIR, {::geteuid(), ::getegid(), 0700}, path);
+}
+
+// Fix mode, group layout: control in a locked-down supervise/ is brought
+// to e when it is a FIFO with a single link; anything else there was
+// planted: it is removed and a fresh FIFO made, and the supervisor must be
+// restarted to listen on it.
+void fix_control(int supfd, Entry const &e, std::string const &path)
+{
+    struct stat st;
+    Made made;
+    if (!stat_at(supfd, "control", st)) {
+        if (errno != ENOENT) fatal_sys(exit_sys, "stat {}", path);
+        if (!make_fifo(supfd, "control", e.mode, e.uid, e.gid, made)) die_entry(path);
+        return;
     }
+    if (S_ISFIFO(st.st_mode) && st.st_nlink == 1) {
+        Fd fd = fix_entry(supfd, "control", O_RDONLY, S_IFIFO, e, path);
+        if (::fstat(fd.get(), &st) == 0 && st.st_nlink == 1) return;
+    }
+    warnf("replacing {}: not the FIFO s6-supervise made; restart the service so that it listens on the new one", path);
+    if (!remove_planted(supfd, "control", stat_at(supfd, "control", st) && S_ISDIR(st.st_mode)))
+        fatal_sys(exit_sys, "remove {}", path);
+    if (!make_fifo(supfd, "control", e.mode, e.uid, e.gid, made) || made != Made::created) die_entry(path);
+}
+
+// Fix mode on a skeleton that exists: lock both directories down first,
+// clean them (group layout), then open them to the layout, supervise/ last.
+void fix_dir(int dirfd, std::string const &path, Layout const &l, Plan const &p)
+{
+    std::string const sup_path = path + "/supervise", ev_path = path + "/event";
+    std::string const ctl_path = sup_path + "/control";
+    Made made;
+    if (!make_dir(dirfd, "supervise", 0700, ::geteuid(), ::getegid(), made)) die_entry(sup_path);
+    Fd sup = lock_down(dirfd, "supervise", sup_path);
+    if (!make_dir(dirfd, "event", 0700, ::geteuid(), ::getegid(), made)) die_entry(ev_path);
+    Fd ev = lock_down(dirfd, "event", ev_path);
+    if (l.model == Layout::Model::group) {
+        purge_planted(sup.get(), false, false, sup_path);
+        purge_planted(ev.get(), true, l.event_group, ev_path);
+        fix_control(sup.get(), p.control, ctl_path);
+    } else {
+        if (!make_fifo(sup.get(), "control", p.control.mode, p.control.uid, p.control.gid, made)) die_entry(ctl_path);
+        if (made == Made::existed) fix_entry(sup.get(), "control", O_RDONLY, S_IFIFO, p.control, ctl_path);
+    }
+    if (!set_owner_mode(ev.get(), p.event.uid, p.event.gid, p.event.mode))
+        fatal_sys(exit_sys, "set owner and mode of {}", ev_path);
+    if (!set_owner_mode(sup.get(), p.supervise.uid, p.supervise.gid, p.supervise.mode))
+        fatal_sys(exit_sys, "set owner and mode of {}", sup_path);
 }
 
 void seed_dir(int dirfd, std::string const &path, Layout const &l, Plan const &p)
 {
+    if (l.fix) return fix_dir(dirfd, path, l, p);
     std::string const sup_path = path + "/supervise";
     Made made;
     // supervise/ stays owner-only until control exists in it.
@@ -124,21 +212,12 @@ void seed_dir(int dirfd, std::string const &path, Layout const &l, Plan const &p
 
     std::string const ctl_path = sup_path + "/control";
     if (!make_fifo(sup.get(), "control", p.control.mode, p.control.uid, p.control.gid, made)) die_entry(ctl_path);
-    if (made == Made::existed && l.fix) fix_entry(sup.get(), "control", O_RDONLY, S_IFIFO, p.control, ctl_path);
 
     std::string const ev_path = path + "/event";
     if (!make_dir(dirfd, "event", p.event.mode, p.event.uid, p.event.gid, made)) die_entry(ev_path);
-    if (made == Made::existed && l.fix) {
-        Fd ev = fix_entry(dirfd, "event", O_RDONLY | O_DIRECTORY, S_IFDIR, p.event, ev_path);
-        purge_planted(ev.get(), true, ev_path);
-    }
 
-    if (sup_new || l.fix) {
-        if (!set_owner_mode(sup.get(), p.supervise.uid, p.supervise.gid, p.supervise.mode))
-            fatal_sys(exit_sys, "set owner and mode of {}", sup_path);
-    }
-    // The owner layout leaves supervise/ to its user: nothing to purge there.
-    if (!sup_new && l.fix && l.model == Layout::Model::group) purge_planted(sup.get(), false, sup_path);
+    if (sup_new && !set_owner_mode(sup.get(), p.supervise.uid, p.supervise.gid, p.supervise.mode))
+        fatal_sys(exit_sys, "set owner and mode of {}", sup_path);
 }
 
 } // namespace
@@ -162,8 +241,9 @@ void seed_supervise(int svcfd, char const *name, Layout const &layout)
         fatal_sys(exit_sys, "stat {}", log_path);
     }
 
-    check_dir(svcfd, path);
-    if (log) check_dir(log.get(), log_path);
+    bool const check_control = !(layout.fix && layout.model == Layout::Model::group);
+    check_dir(svcfd, path, check_control);
+    if (log) check_dir(log.get(), log_path, check_control);
     seed_dir(svcfd, path, layout, plan);
     if (log) seed_dir(log.get(), log_path, layout, plan);
 }

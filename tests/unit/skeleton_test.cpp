@@ -468,11 +468,17 @@ TEST_F(SkeletonHostile, SymlinkAsControl)
     ASSERT_EQ(::mkdir((svc + "/supervise").c_str(), 0700), 0);
     plant(outside + "/fifo", svc + "/supervise/control");
     expect_death(group_layout(), "svc/supervise/control is a symbolic link: not followed");
-    expect_death(group_layout(false, true), "svc/supervise/control is a symbolic link");
     EXPECT_FALSE(present(svc + "/event"));
     EXPECT_EQ(shape_of(svc + "/supervise"), shape('d', me, my_gid, 0700));
+    // Fix mode takes supervise/ first, then replaces the planted control
+    // with a FIFO of its own; the link's target is never touched.
+    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+    EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('p', me, G, 0620));
     std::error_code ec;
     fsys::remove_all(svc + "/supervise", ec);
+    fsys::remove_all(svc + "/event", ec);
+    fsys::remove_all(log + "/supervise", ec);
+    fsys::remove_all(log + "/event", ec);
     expect_untouched();
 }
 
@@ -559,14 +565,20 @@ TEST_F(SkeletonHostile, WrongTypes)
     ASSERT_EQ(::mkdir((svc + "/supervise").c_str(), 0700), 0);
     spit(svc + "/supervise/control", "", 0600);
     expect_death(group_layout(), "svc/supervise/control exists and is not a FIFO");
-    expect_death(group_layout(false, true), "svc/supervise/control exists and is not a FIFO");
+    expect_death(owner_layout(true), "svc/supervise/control exists and is not a FIFO");
     EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('f', me, my_gid, 0600));
     EXPECT_FALSE(present(svc + "/event"));
     ASSERT_EQ(::unlink((svc + "/supervise/control").c_str()), 0);
     ASSERT_EQ(::mkdir((svc + "/supervise/control").c_str(), 0700), 0);
     expect_death(group_layout(), "svc/supervise/control exists and is not a FIFO");
+    // The group layout's fix mode replaces what is not s6's FIFO.
+    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+    EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('p', me, G, 0620));
     std::error_code ec;
     fsys::remove_all(svc + "/supervise", ec);
+    fsys::remove_all(svc + "/event", ec);
+    fsys::remove_all(log + "/supervise", ec);
+    fsys::remove_all(log + "/event", ec);
     expect_untouched();
 }
 
