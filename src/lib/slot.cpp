@@ -155,6 +155,20 @@ struct Staging {
     }
 };
 
+// A new directory, 0755 whatever the umask (make_dir creates it under umask
+// 077, then sets the mode). It must not exist: the leftover was just
+// removed, so an entry there now is someone else's, and it is not used.
+bool new_dir(int dirfd, char const *name)
+{
+    Made made;
+    if (!make_dir(dirfd, name, 0755, static_cast<uid_t>(-1), static_cast<gid_t>(-1), made)) return false;
+    if (made == Made::existed) {
+        errno = EEXIST;
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 void render_slot(int parentfd, char const *staging, std::string_view profile, RenderOptions const &o,
@@ -169,16 +183,16 @@ void render_slot(int parentfd, char const *staging, std::string_view profile, Re
                                    std::getenv("GATEWAY_MULTIPLEX_PROFILES"));
 
     if (!remove_tree(parentfd, staging)) fatal_sys(exit_sys, "remove leftover {}", path);
-    if (::mkdirat(parentfd, staging, 0700) < 0) fatal_sys(exit_sys, "mkdir {}", path);
+    if (!new_dir(parentfd, staging)) fatal_sys(exit_sys, "mkdir {}", path);
     Staging const st{parentfd, staging, path};
     Fd dir = open_dir(parentfd, staging);
-    if (!dir || ::fchmod(dir.get(), 0755) < 0) st.fail(fmt::format("open {}", path));
+    if (!dir) st.fail(fmt::format("open {}", path));
     if (!write_file(dir.get(), "type", "longrun\n", 0644)) st.fail(fmt::format("write {}/type", path));
     st.write(dir.get(), "run", render_run(profile, o), "run");
     st.write(dir.get(), "finish", render_finish(o), "finish");
-    if (::mkdirat(dir.get(), "log", 0700) < 0) st.fail(fmt::format("mkdir {}/log", path));
+    if (!new_dir(dir.get(), "log")) st.fail(fmt::format("mkdir {}/log", path));
     Fd log = open_dir(dir.get(), "log");
-    if (!log || ::fchmod(log.get(), 0755) < 0) st.fail(fmt::format("open {}/log", path));
+    if (!log) st.fail(fmt::format("open {}/log", path));
     st.write(log.get(), "run", render_log_run(profile, o), "log/run");
     if (!up && !write_file(dir.get(), "down", "", 0644)) st.fail(fmt::format("write {}/down", path));
 }
