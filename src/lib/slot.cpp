@@ -102,15 +102,17 @@ std::string render_run(std::string_view profile, RenderOptions const &o)
 {
     std::string const home = execline_quote(o.home);
     std::string const cmd = gateway_command(profile, o);
+    // cd home only once the privilege decision is made (and, as root,
+    // after the drop): id, eltest and s6-setuidgid are looked up through
+    // PATH from the service dir, never from a dir the user writes.
     return header(o, "-P") +
            "fdmove -c 2 1\n"
            "export HOME " + home + "\n"
-           "cd " + home + "\n"
            "export HERMES_S6_SUPERVISED_CHILD 1\n"
            "export HERMES_SUPERVISED_CHILD 1\n" +
            not_root_test +
-           "{ " + cmd + " }\n"
-           "s6-setuidgid " + execline_quote(o.user) + " " + cmd + "\n";
+           "{ cd " + home + " " + cmd + " }\n"
+           "s6-setuidgid " + execline_quote(o.user) + " cd " + home + " " + cmd + "\n";
 }
 
 std::string render_finish(RenderOptions const &o)

@@ -62,6 +62,25 @@ both_off '1<NL>' "1${nl}"
 both_off 'true<NL><NL>' "true${nl}${nl}"
 for v in on tRuE 0 false no ' 1' '1 ' yes. '' '*' 'y*' '?' '[1]' 'yes|no' '1|true'; do dash_off "$v" "$v"; done
 
+# The cd into HERMES_HOME comes after the root test and the drop: with . in
+# PATH, root never runs an id, eltest or s6-setuidgid planted there.
+if is_root; then
+  for c in id eltest s6-setuidgid; do
+    printf '#!/bin/sh\necho "$0" >>"%s/hijacked"\nexit 1\n' "$T" >"$T/spell/home/$c"; chmod 0755 "$T/spell/home/$c"
+  done
+  rm -f "$T/spell/rec/log"
+  (cd "$T" && PATH=.:$PATH HERMES_DASHBOARD=1 HERMES_USER=nobody HERMES_HOME="$T/spell/home" \
+    HERMES_DASHBOARD_CMD="$T/spell/stub" STUB_LOG="$T/spell/rec/log" "$D/run" </dev/null >/dev/null 2>&1)
+  if [ "$(cat "$T/spell/rec/log" 2>/dev/null)" = ran ] && [ ! -e "$T/hijacked" ]; then
+    ok "dashboard/run as root, PATH with .: nothing from HERMES_HOME runs as root, the command runs"
+  else
+    fail "dashboard/run as root, PATH with .: ran from HERMES_HOME: $(cat "$T/hijacked" 2>&1 | tr '\n' ' '), command record: $(cat "$T/spell/rec/log" 2>&1)"
+  fi
+  rm -f "$T/spell/home/id" "$T/spell/home/eltest" "$T/spell/home/s6-setuidgid" "$T/hijacked"
+else
+  skip "dashboard/run as root with . in PATH: needs root"
+fi
+
 if ! is_root; then
   skip "dashboard: live under s6-svscan: needs root (it drops to nobody)"
   exit 0

@@ -115,6 +115,15 @@ if is_root && getent passwd "$NOBODY" >/dev/null; then
   check "run as root drops to the -r user" sh -c "cd '$S/.odd2' && ./run; grep -qF '|uid=$NOBODY|' '$STUB_DIR/odd.rec'"
   rm -f "$STUB_DIR/odd.rec"
   check "run as the user itself does not call s6-setuidgid" sh -c "cd '$S/.odd2' && s6-applyuidgid -u $NOBODY -g $NOBODY -G '' ./run; grep -qF '|uid=$NOBODY|' '$STUB_DIR/odd.rec'"
+  # The cd into home comes after the root test and the drop: with . in
+  # PATH, root never runs an id, eltest or s6-setuidgid planted in home.
+  for c in id eltest s6-setuidgid; do
+    printf '#!/bin/sh\necho "$0" >>"%s/hijacked"\nexit 1\n' "$T" >"$odd/$c"; chmod 0755 "$odd/$c"
+  done
+  rm -f "$STUB_DIR/odd.rec"
+  check "run as root, PATH with .: nothing from home runs as root, the gateway starts" \
+    sh -c "cd '$S/.odd2' && PATH=.:\$PATH ./run; test -s '$STUB_DIR/odd.rec' && ! test -e '$T/hijacked'"
+  rm -f "$odd/id" "$odd/eltest" "$odd/s6-setuidgid"
   # log/run: empty HERMES_HOME means home; the logger is stopped by EOF on stdin.
   check "log/run with an empty HERMES_HOME logs under the odd home" sh -c "cd '$S/.odd2/log' && echo hello | HERMES_HOME= ./run && grep -q hello '$odd/logs/gateways/odd/current'"
   check "log dir created by the user" test "$(stat -c %u "$odd/logs/gateways/odd")" = "$NOBODY"

@@ -121,11 +121,24 @@ TEST(RenderRun, NamedProfile)
     EXPECT_EQ(run.rfind("#!/usr/bin/execlineb -P\n", 0), 0u);
     EXPECT_FALSE(contains(run, "with-contenv"));
     EXPECT_TRUE(contains(run, "export HOME \"/opt/data\"\n"));
-    EXPECT_TRUE(contains(run, "cd \"/opt/data\"\n"));
+    EXPECT_FALSE(contains(run, "\ncd "));
     EXPECT_TRUE(contains(run, "export HERMES_S6_SUPERVISED_CHILD 1\n"));
     EXPECT_TRUE(contains(run, "export HERMES_SUPERVISED_CHILD 1\n"));
-    EXPECT_TRUE(contains(run, "{ \"hermes\" -p alpha gateway run --replace }\n"));
-    EXPECT_TRUE(contains(run, "\ns6-setuidgid \"hermes\" \"hermes\" -p alpha gateway run --replace\n"));
+    EXPECT_TRUE(contains(run, "{ cd \"/opt/data\" \"hermes\" -p alpha gateway run --replace }\n"));
+    EXPECT_TRUE(contains(run, "\ns6-setuidgid \"hermes\" cd \"/opt/data\" \"hermes\" -p alpha gateway run --replace\n"));
+}
+
+// The cd into home (the user's volume) comes after the root test and, as
+// root, after the drop: id, eltest and s6-setuidgid are looked up through
+// PATH from the service dir, never from a dir the user writes.
+TEST(RenderRun, CdOnlyAfterThePrivilegeDecision)
+{
+    std::string const run = hs6::render_run("alpha", test_options());
+    std::size_t const test = run.find("ifelse {");
+    ASSERT_NE(test, std::string::npos) << run;
+    EXPECT_GT(run.find("cd "), test) << run;
+    EXPECT_EQ(run.find("cd "), run.find("{ cd \"/opt/data\" ", test) + 2) << run;
+    EXPECT_TRUE(contains(run, "s6-setuidgid \"hermes\" cd \"/opt/data\" ")) << run;
 }
 
 // Fail closed: the direct branch (the block) is taken only when id -u ran
@@ -135,8 +148,8 @@ TEST(RenderRun, RootTestFailsClosed)
 {
     std::string const run = hs6::render_run("alpha", test_options());
     std::string const test = "ifelse { backtick -E uid { id -u } eltest ${uid} -ne 0 }\n";
-    std::string const direct = "{ \"hermes\" -p alpha gateway run --replace }\n";
-    std::string const drop = "s6-setuidgid \"hermes\" \"hermes\" -p alpha gateway run --replace\n";
+    std::string const direct = "{ cd \"/opt/data\" \"hermes\" -p alpha gateway run --replace }\n";
+    std::string const drop = "s6-setuidgid \"hermes\" cd \"/opt/data\" \"hermes\" -p alpha gateway run --replace\n";
     EXPECT_TRUE(contains(run, test + direct + drop)) << run;
     EXPECT_EQ(run.size() - drop.size(), run.rfind(drop)) << "s6-setuidgid is not the last line:\n" << run;
     EXPECT_FALSE(contains(run, "= 0")) << run;
@@ -165,7 +178,7 @@ TEST(RenderRun, ValuesAreQuotedAndNeverSubstituted)
     o.prog = "/p {x}";
     std::string const run = hs6::render_run("a", o);
     EXPECT_TRUE(contains(run, "export HOME \"/h \\\"q\\\" ${uid}\"\n"));
-    EXPECT_TRUE(contains(run, "s6-setuidgid \"u$uid\" \"/p {x}\" -p a"));
+    EXPECT_TRUE(contains(run, "s6-setuidgid \"u$uid\" cd \"/h \\\"q\\\" ${uid}\" \"/p {x}\" -p a"));
     // The only substitution ($uid) happens inside the root-test block,
     // which holds no value from the command line.
     EXPECT_TRUE(contains(run, "ifelse { backtick -E uid { id -u } eltest ${uid} -ne 0 }\n"));
