@@ -16,7 +16,7 @@ int main(int argc, char const *const *argv)
         switch (c) {
         case 'e': o.event_group = true; break;
         case 'r': o.render.user = arg; break;
-        case 'x': o.render.prog = arg; break;
+        case 'x': o.render.prog = *arg ? arg : "hermes"; break;  // empty (HERMES_GATEWAY_PROG=""): the default
         case 'b': o.render.bindir = arg; break;
         case 'E': o.render.contenv = false; break;
         case 'l': o.logfile = arg; break;

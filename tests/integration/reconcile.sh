@@ -204,6 +204,17 @@ else
   fail "02: SIGCHLD ignored: exit $?: $(grep -m3 'fatal\|failed' "$T/out7" | tr '\n' ' ')"
 fi
 
+# --- HERMES_GATEWAY_PROG set but empty means the default "hermes", as an
+# empty home or scandir means theirs: every profile is registered, exit 0.
+S5=$T/scan5; mkdir -p "$S5"
+HERMES_GATEWAY_PROG= S6_PROFILE_GATEWAY_SCANDIR=$S5 "$P" >"$T/out8" 2>&1; rc=$?
+if [ "$rc" = 0 ] && [ "$(ls -d "$S5"/gateway-* | wc -l)" = 14 ] &&
+   grep -q '^s6-setuidgid "nobody" cd "[^"]*" "hermes" -p p0 gateway run --replace$' "$S5/gateway-p0/run"; then
+  ok "02: an empty HERMES_GATEWAY_PROG means hermes: 14 slots, exit 0"
+else
+  fail "02: an empty HERMES_GATEWAY_PROG: exit $rc, $(ls "$S5" | wc -l) slots: $(grep -m2 'fatal\|usage' "$T/out8" | tr '\n' ' ')"
+fi
+
 # --- empty HERMES_HOME / S6_PROFILE_GATEWAY_SCANDIR mean the defaults (as ${VAR:-default}), not ""
 out=$(hermes-register-slots -u "$NOBODY" -g "$NOBODY" -r nobody "" "$T/no-such-scandir" 2>&1)
 case $out in
