@@ -153,6 +153,13 @@ protected:
         EXPECT_TRUE(s.count("control"));
         EXPECT_TRUE(snapshot(dir + "/event").empty()) << dir << "/event is not empty";
     }
+    // Takes away what seeding made in svc and svc/log.
+    void remove_skeletons()
+    {
+        std::error_code ec;
+        for (std::string const &d : {svc, log})
+            for (char const *e : {"/supervise", "/event"}) fsys::remove_all(d + e, ec);
+    }
     // Neither svc nor svc/log got a supervise/ or event/.
     void expect_nothing_created()
     {
@@ -474,11 +481,7 @@ TEST_F(SkeletonHostile, SymlinkAsControl)
     // with a FIFO of its own; the link's target is never touched.
     hs6::seed_supervise(svc.c_str(), group_layout(false, true));
     EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('p', me, G, 0620));
-    std::error_code ec;
-    fsys::remove_all(svc + "/supervise", ec);
-    fsys::remove_all(svc + "/event", ec);
-    fsys::remove_all(log + "/supervise", ec);
-    fsys::remove_all(log + "/event", ec);
+    remove_skeletons();
     expect_untouched();
 }
 
@@ -574,11 +577,7 @@ TEST_F(SkeletonHostile, WrongTypes)
     // The group layout's fix mode replaces what is not s6's FIFO.
     hs6::seed_supervise(svc.c_str(), group_layout(false, true));
     EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('p', me, G, 0620));
-    std::error_code ec;
-    fsys::remove_all(svc + "/supervise", ec);
-    fsys::remove_all(svc + "/event", ec);
-    fsys::remove_all(log + "/supervise", ec);
-    fsys::remove_all(log + "/event", ec);
+    remove_skeletons();
     expect_untouched();
 }
 
