@@ -75,12 +75,31 @@ struct Outcome {
     std::string profile, state, action;
 };
 
-// The slot steps of one profile, in a child: render, seed, publish.
-// Exits 0 when the slot is published; dies with the failing step's code.
-[[noreturn]] void register_one(int scandirfd, char const *scandir, std::string const &name, bool up,
-                               ReconcileOptions const &o)
+// Runs child (which must not return) in a forked process and waits for
+// it: true when it exited 0. what names it in a failed fork's warning.
+template <class F>
+bool in_child(F &&child, std::string_view what)
 {
-    std::string const staging = fmt::format(".gateway-{}.tmp", name);
+    pid_t const pid = ::fork();
+    if (pid < 0) {
+        warn_sys("fork {}", what);
+        return false;
+    }
+    if (pid == 0) {
+        child();
+        std::_Exit(0);
+    }
+    int status;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return false;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// The slot steps of one profile: render, seed, publish. Dies with the
+// failing step's code.
+void register_one(int scandirfd, char const *scandir, std::string const &staging, std::string const &name,
+                  bool up, ReconcileOptions const &o)
+{
     std::string const staging_path = fmt::format("{}/{}", scandir, staging);
     std::string const slot_path = fmt::format("{}/gateway-{}", scandir, name);
     RenderOptions r = o.render;
@@ -94,7 +113,6 @@ struct Outcome {
         seed_supervise(sfd.get(), staging_path.c_str(), l);
     }
     publish_slot(staging_path.c_str(), slot_path.c_str(), true);
-    std::_Exit(0);
 }
 
 Outcome reconcile_one(int scandirfd, char const *scandir, int profilefd, std::string const &profiledir,
@@ -104,25 +122,13 @@ Outcome reconcile_one(int scandirfd, char const *scandir, int profilefd, std::st
     sweep_runtime_files(profilefd, profiledir.c_str());
     bool const up = slot_starts_up(name, StartState::from_environment, state.c_str(),
                                    std::getenv("GATEWAY_MULTIPLEX_PROFILES"));
-    pid_t const pid = ::fork();
-    if (pid < 0) {
-        warn_sys("fork for profile {}", name);
-        return {name, state, "failed"};
-    }
-    if (pid == 0) register_one(scandirfd, scandir, name, up, o);
-    int status = 0;
-    bool waited = true;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            waited = false;
-            break;
-        }
-    bool const ok = waited && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    std::string const staging = fmt::format(".gateway-{}.tmp", name);
+    bool const ok = in_child([&] { register_one(scandirfd, scandir, staging, name, up, o); },
+                             fmt::format("for profile {}", name));
     if (!ok) {
         // render_slot and publish_slot clean up after themselves, but a
         // child that died in seed_supervise (or was killed) leaves its
         // staging dir: remove it, so that a failed profile leaves nothing.
-        std::string const staging = fmt::format(".gateway-{}.tmp", name);
         if (!remove_tree(scandirfd, staging.c_str())) warn_sys("remove {}/{}", scandir, staging);
     }
     return {name, state, ok ? (up ? "started" : "registered") : "failed"};
@@ -132,19 +138,10 @@ Outcome reconcile_one(int scandirfd, char const *scandir, int profilefd, std::st
 // them first: the volume belongs to the user, so root never writes there.
 bool write_boot_log(std::string const &logfile, std::string const &lines, ReconcileOptions const &o)
 {
-    pid_t const pid = ::fork();
-    if (pid < 0) {
-        warn_sys("fork to write {}", logfile);
-        return false;
-    }
-    if (pid == 0) {
+    return in_child([&] {
         if (::geteuid() == 0) drop_privileges(o.uid, o.gid);
-        std::_Exit(bootlog_append(logfile.c_str(), lines, o.log_max) ? 0 : 1);
-    }
-    int status;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return false;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (!bootlog_append(logfile.c_str(), lines, o.log_max)) std::_Exit(1);
+    }, fmt::format("to write {}", logfile));
 }
 
 } // namespace
