@@ -43,6 +43,10 @@ void die(int code, std::string_view msg)
 
 void die_errno(int code, int err, std::string_view what) { die(code, unable(err, what)); }
 
+std::string Error::message() const { return err ? unable(err, what) : what; }
+
+void die(Error const &e) { die(e.code, e.message()); }
+
 void die_usage(std::string_view usage)
 {
     say("usage: ", usage);

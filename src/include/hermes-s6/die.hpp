@@ -4,21 +4,10 @@
 #include <cerrno>
 #include <string_view>
 
-// The Makefile builds {fmt} header-only (FMT_FLAGS); a build without it
-// still compiles, with the library's defaults.
-#ifndef FMT_HEADER_ONLY
-#define FMT_HEADER_ONLY
-#endif
-#include <fmt/format.h>
+// The exit codes, hs6::Error and {fmt} (built header-only, FMT_FLAGS).
+#include <hermes-s6/error.hpp>
 
 namespace hs6 {
-
-inline constexpr int exit_no = 1;          // a documented "no"
-inline constexpr int exit_timeout = 99;
-inline constexpr int exit_usage = 100;     // wrong usage or invalid argument
-inline constexpr int exit_sys = 111;       // a system call failed
-inline constexpr int exit_cantexec = 126;
-inline constexpr int exit_notfound = 127;
 
 // The name every message starts with; each tool sets it first thing.
 extern char const *prog;
@@ -30,6 +19,9 @@ char const *error_text(int err);
 [[noreturn]] void die(int code, std::string_view msg);
 // "PROG: fatal: unable to WHAT: strerror(err)", then exit(code).
 [[noreturn]] void die_errno(int code, int err, std::string_view what);
+// "PROG: fatal: " and e.message(), then exit(e.code): how a tool ends on a
+// library Error.
+[[noreturn]] void die(Error const &e);
 // "PROG: usage: USAGE", then exit 100.
 [[noreturn]] void die_usage(std::string_view usage);
 // "PROG: warning: MSG".
