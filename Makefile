@@ -82,11 +82,21 @@ $(B)/bench/etc/%: src/etc/% config.mak
 $(B)/unit-tests: $(UNIT_OBJS) $(B)/$(LIB_TARGET)
 	$(CXX) $^ -o $@ -lgtest_main -lgtest -pthread $(LDLIBS_CONF)
 
-# Fuzz targets: clang++ with libFuzzer and sanitizers, on the library sources.
-$(B)/fuzz/%: tests/fuzz/%.cpp $(wildcard src/lib/*.cpp) config.mak
+# Fuzz targets: clang++ with libFuzzer and sanitizers. The library is
+# compiled once more, instrumented, into $(B)/fuzz/obj, and linked into
+# every target.
+FUZZ_CXXFLAGS := -std=c++20 -g -O1 -Isrc/include -MMD -MP $(CXXFLAGS_CONF)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.cpp=$(B)/fuzz/obj/%.o)
+FUZZ_OBJS := $(FUZZ_SRCS:%.cpp=$(B)/fuzz/obj/%.o)
+# Objects made on the way to a binary are kept: make then rebuilds only what changed.
+.SECONDARY: $(TOOL_OBJS) $(FUZZ_OBJS) $(FUZZ_LIB_OBJS)
+
+$(B)/fuzz/obj/%.o: %.cpp config.mak
 	@mkdir -p $(@D)
-	clang++ -std=c++20 -g -O1 -Isrc/include $(CXXFLAGS_CONF) -fsanitize=fuzzer,address,undefined \
-	  $< $(wildcard src/lib/*.cpp) -o $@ $(LDLIBS_CONF)
+	clang++ $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(B)/fuzz/%: $(B)/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
+	clang++ -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS_CONF)
 
 test-build: all $(B)/unit-tests $(ETC_TEST) $(if $(filter yes,$(HAVE_FUZZ)),$(patsubst tests/fuzz/%.cpp,$(B)/fuzz/%,$(FUZZ_SRCS)))
 
@@ -131,4 +141,4 @@ clean:
 distclean: clean
 	rm -f config.mak
 
--include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
