@@ -17,12 +17,20 @@ SHEBANGDIR_TEST := /usr/bin
 # when installed, -E in the test copy (slots rendered without with-contenv).
 WITHCONTENV ?= with-contenv
 
-LIB_OBJS := $(patsubst src/lib/%.cpp,$(B)/lib/%.o,$(wildcard src/lib/*.cpp))
+# The object of DIR/NAME.cpp is $(B)/obj/DIR/NAME.o, whatever DIR.
+LIB_SRCS := $(wildcard src/lib/*.cpp)
+LIB_OBJS := $(LIB_SRCS:%.cpp=$(B)/obj/%.o)
+TOOL_OBJS := $(BIN_TARGETS:%=$(B)/obj/src/tools/%.o)
+UNIT_OBJS := $(patsubst %.cpp,$(B)/obj/%.o,$(wildcard tests/unit/*.cpp))
 BINS := $(addprefix $(B)/bin/,$(BIN_TARGETS))
 ETC := $(addprefix $(B)/etc/,$(ETC_TARGETS))
 ETC_TEST := $(addprefix $(B)/test/etc/,$(ETC_TARGETS))
-UNIT_SRCS := $(wildcard tests/unit/*.cpp)
 FUZZ_SRCS := $(wildcard tests/fuzz/*.cpp)
+
+# A tool is built only when package/targets.mak lists it: say so when a
+# source in src/tools is not listed, rather than leave it silently unbuilt.
+UNLISTED := $(filter-out $(BIN_TARGETS),$(patsubst src/tools/%.cpp,%,$(wildcard src/tools/*.cpp)))
+$(if $(UNLISTED),$(warning not built, not listed in package/targets.mak: $(UNLISTED)))
 
 .PHONY: all clean distclean install check demo bench fuzz dist test-build test-etc
 .DELETE_ON_ERROR:
@@ -33,11 +41,8 @@ config.mak:
 	@sh package/ensure-deps build
 	./configure
 
-$(B)/lib/%.o: src/lib/%.cpp config.mak
-	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
-
-$(B)/tools/%.o: src/tools/%.cpp config.mak
+# The one compile rule: the library, the tools and the unit tests.
+$(B)/obj/%.o: %.cpp config.mak
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
 
@@ -45,7 +50,7 @@ $(B)/$(LIB_TARGET): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/bin/%: $(B)/tools/%.o $(BIN_LIBS)
+$(B)/bin/%: $(B)/obj/src/tools/%.o $(BIN_LIBS)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS_CONF) $< -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
 
@@ -71,19 +76,27 @@ $(B)/bench/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
 	$(call render,/usr/lib/execline/bin,$(CURDIR)/$(B)/bin,,-E)
 
-# Unit tests: GoogleTest on the library, linked dynamically.
-$(B)/unit/%.o: tests/unit/%.cpp config.mak
-	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
-
-$(B)/unit-tests: $(patsubst tests/unit/%.cpp,$(B)/unit/%.o,$(UNIT_SRCS)) $(B)/$(LIB_TARGET)
+# Unit tests: GoogleTest on the library, linked dynamically. configure
+# does not look for GoogleTest: only the tests need it, and make check
+# installs libgtest-dev (package/ensure-deps) after configure has run.
+$(B)/unit-tests: $(UNIT_OBJS) $(B)/$(LIB_TARGET)
 	$(CXX) $^ -o $@ -lgtest_main -lgtest -pthread $(LDLIBS_CONF)
 
-# Fuzz targets: clang++ with libFuzzer and sanitizers, on the library sources.
-$(B)/fuzz/%: tests/fuzz/%.cpp $(wildcard src/lib/*.cpp) config.mak
+# Fuzz targets: clang++ with libFuzzer and sanitizers. The library is
+# compiled once more, instrumented, into $(B)/fuzz/obj, and linked into
+# every target.
+FUZZ_CXXFLAGS := -std=c++20 -g -O1 -Isrc/include -MMD -MP $(CXXFLAGS_CONF)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.cpp=$(B)/fuzz/obj/%.o)
+FUZZ_OBJS := $(FUZZ_SRCS:%.cpp=$(B)/fuzz/obj/%.o)
+# Objects made on the way to a binary are kept: make then rebuilds only what changed.
+.SECONDARY: $(TOOL_OBJS) $(FUZZ_OBJS) $(FUZZ_LIB_OBJS)
+
+$(B)/fuzz/obj/%.o: %.cpp config.mak
 	@mkdir -p $(@D)
-	clang++ -std=c++20 -g -O1 -Isrc/include $(CXXFLAGS_CONF) -fsanitize=fuzzer,address,undefined \
-	  $< $(wildcard src/lib/*.cpp) -o $@ $(LDLIBS_CONF)
+	clang++ $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(B)/fuzz/%: $(B)/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
+	clang++ -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS_CONF)
 
 test-build: all $(B)/unit-tests $(ETC_TEST) $(if $(filter yes,$(HAVE_FUZZ)),$(patsubst tests/fuzz/%.cpp,$(B)/fuzz/%,$(FUZZ_SRCS)))
 
@@ -128,4 +141,4 @@ clean:
 distclean: clean
 	rm -f config.mak
 
--include $(LIB_OBJS:.o=.d) $(patsubst %,$(B)/tools/%.d,$(BIN_TARGETS)) $(patsubst tests/unit/%.cpp,$(B)/unit/%.d,$(UNIT_SRCS))
+-include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -30,15 +30,15 @@ mkdir -p "$T/rot"
 echo old > "$R.1"
 head -c 262143 /dev/zero > "$R"
 hermes-bootlog "$R" below
-check "bootlog: 262143 bytes is not rotated" sh -c "[ \$(stat -c %s '$R') -gt 262143 ] && [ \$(cat '$R.1') = old ]"
+check "bootlog: 262143 bytes is not rotated" all test "$(stat -c %s "$R")" -gt 262143 \; content_is old "$R.1"
 head -c 262144 /dev/zero > "$R"
 hermes-bootlog "$R" at
 check "bootlog: 262144 bytes is rotated to .1, replacing it" \
-  sh -c "[ \$(stat -c %s '$R.1') = 262144 ] && grep -q ' at\$' '$R' && [ \$(wc -l < '$R') = 1 ]"
+  all stat_is %s 262144 "$R.1" \; grep -q ' at$' "$R" \; lines_is 1 "$R"
 printf '0123456789' > "$R"
-check "bootlog: -s 10 rotates a 10-byte file" sh -c "hermes-bootlog -s 10 '$R' s && [ \$(cat '$R.1') = 0123456789 ]"
+check "bootlog: -s 10 rotates a 10-byte file" all hermes-bootlog -s 10 "$R" s \; content_is 0123456789 "$R.1"
 printf '012345678' > "$R"
-check "bootlog: -s 10 keeps a 9-byte file" sh -c "hermes-bootlog -s 10 '$R' s && [ \$(head -c 9 '$R') = 012345678 ]"
+check "bootlog: -s 10 keeps a 9-byte file" all hermes-bootlog -s 10 "$R" s \; output_is 012345678 head -c 9 "$R"
 
 # 20 processes x 50 lines, each line long enough to show interleaving.
 C=$T/conc/boot.log
@@ -51,7 +51,8 @@ done
 wait
 # About 340 KB: rotated once at 256 KiB, so both files hold everything.
 check "bootlog: 20 concurrent writers x 50 lines: 1000 whole lines" \
-  sh -c "[ \$(cat '$C.1' '$C' | grep -Ec '^[0-9T:+-]{24} w=[0-9]+ n=[0-9]+ x{300}\$') = 1000 ] && [ \$(cat '$C.1' '$C' | wc -l) = 1000 ] && [ ! -s '$T/conc.err' ]"
+  all every_line '^[0-9T:+-]{24} w=[0-9]+ n=[0-9]+ x{300}$' "$C.1" \; every_line '^[0-9T:+-]{24} w=[0-9]+ n=[0-9]+ x{300}$' "$C" \; \
+    lines_is 1000 "$C.1" "$C" \; test ! -s "$T/conc.err"
 check "bootlog: every writer's every line is there once" \
   sh -c "[ \$(cat '$C.1' '$C' | awk '{print \$2, \$3}' | sort -u | wc -l) = 1000 ]"
 
@@ -64,7 +65,8 @@ while [ $i -le 10 ]; do
 done
 wait
 check "bootlog: concurrent appends with rotation: whole lines only, no failure" \
-  sh -c "[ ! -s '$T/crot.err' ] && ! cat '$K' '$K.1' | grep -Evq '^[0-9T:+-]{24} w=[0-9]+ n=[0-9]+ x{300}\$'"
+  all test ! -s "$T/crot.err" \; every_line '^[0-9T:+-]{24} w=[0-9]+ n=[0-9]+ x{300}$' "$K" \; \
+    every_line '^[0-9T:+-]{24} w=[0-9]+ n=[0-9]+ x{300}$' "$K.1"
 
 # A symlink or a hard link in place of the log is never written through.
 S=$T/sym
@@ -72,7 +74,7 @@ mkdir -p "$S/logs"
 echo precious > "$S/target"
 ln -s "$S/target" "$S/logs/boot.log"
 check_exit 111 "bootlog: a symlinked logfile is refused" hermes-bootlog "$S/logs/boot.log" forged
-check "bootlog: the symlink's target is not written" sh -c "[ \$(cat '$S/target') = precious ]"
+check "bootlog: the symlink's target is not written" content_is precious "$S/target"
 ln -s "$S/nowhere" "$S/logs/dangling.log"
 check_exit 111 "bootlog: a dangling symlink is refused" hermes-bootlog "$S/logs/dangling.log" forged
 check_not "bootlog: the dangling symlink's target is not created" test -e "$S/nowhere"
@@ -82,7 +84,7 @@ check_not "bootlog: nothing is created through it" test -e "$S/logs/new.log"
 echo precious > "$S/shadow"
 ln "$S/shadow" "$S/logs/hard.log"
 check_exit 111 "bootlog: a hard-linked logfile is refused" hermes-bootlog "$S/logs/hard.log" forged
-check "bootlog: the other name of the hard link is not written" sh -c "[ \$(cat '$S/shadow') = precious ]"
+check "bootlog: the other name of the hard link is not written" content_is precious "$S/shadow"
 
 # Privilege drop.
 if is_root; then
@@ -95,9 +97,9 @@ if is_root; then
   check_exit 111 "bootlog: -u 65534 -g 65534 cannot create a log directory in a root 0755 one" \
     hermes-bootlog -u 65534 -g 65534 "$P/newdir/boot.log" x
   check "bootlog: -u 65534 -g 65534 creates a file owned by 65534" \
-    sh -c "hermes-bootlog -u 65534 -g 65534 '$P/open/boot.log' x && [ \$(stat -c %u:%g '$P/open/boot.log') = 65534:65534 ]"
+    all hermes-bootlog -u 65534 -g 65534 "$P/open/boot.log" x \; stat_is %u:%g 65534:65534 "$P/open/boot.log"
   check "bootlog: -U under s6-envuidgid nobody creates its directory as 65534" \
-    sh -c "s6-envuidgid nobody hermes-bootlog -U '$P/open/logs/boot.log' x && [ \$(stat -c %u:%g '$P/open/logs' '$P/open/logs/boot.log' | sort -u) = 65534:65534 ]"
+    all s6-envuidgid nobody hermes-bootlog -U "$P/open/logs/boot.log" x \; stat_is %u:%g 65534:65534 "$P/open/logs" "$P/open/logs/boot.log"
   echo rootline > "$P/open/root.log"; chmod 0644 "$P/open/root.log"
   check_exit 111 "bootlog: after the drop a root-owned 0644 log cannot be appended" \
     hermes-bootlog -u 65534 -g 65534 "$P/open/root.log" x

@@ -89,3 +89,104 @@ supervised() { s6-svok "$1" 2>/dev/null; }
 
 # mode_of PATH: "uid:gid:octal-mode:type" as stat prints it.
 mode_of() { stat -c '%u:%g:%a:%F' "$1"; }
+
+# ---- assertions without nested quoting ------------------------------------
+# Each helper below is a command for check, check_not and wait_until: it
+# exits 0 when its assertion holds, else 1, after saying on stdout what it
+# saw (check puts that in the FAIL line). Arguments are passed as they are,
+# never through sh -c, so each "$VAR" is quoted once, where it is written.
+#
+#   check "slot complete" all test -f "$S/a/run" \; absent "$S/.a"
+#   check "modes" stat_is %u:%g:%a 0:65534:710 "$S/a/supervise" "$S/a/log/supervise"
+#   check "type" content_is longrun "$S/a/type"
+#   check "count" output_is 14 grep -c action=failed "$T/out"
+
+# all CMD [\; CMD]...: every CMD succeeds. They run in turn (words split at
+# each lone ";"), up to the first that fails. Not nested.
+all() {
+  while [ $# -gt 0 ]; do
+    _all_k=0
+    for _all_a; do [ "$_all_a" = ";" ] && break; _all_k=$((_all_k + 1)); done
+    [ "$_all_k" -gt 0 ] || { echo "all: an empty command"; return 1; }
+    run_first "$_all_k" "$@" || { echo "all: failed: $(run_first "$_all_k" echo "$@")"; return 1; }
+    shift "$_all_k"
+    [ $# -gt 0 ] && shift
+  done
+  return 0
+}
+
+# run_first K WORD...: runs the first K words as a command, the rest unused.
+run_first() {
+  _rf_k=$1; shift
+  _rf_n=$#
+  _rf_i=0
+  for _rf_a; do  # the list is expanded once: appending to "$@" is safe
+    [ "$_rf_i" -lt "$_rf_k" ] || break
+    set -- "$@" "$_rf_a"; _rf_i=$((_rf_i + 1))
+  done
+  shift "$_rf_n"
+  "$@"
+}
+
+# absent PATH...: nothing at any PATH, not even a dangling symlink. With a
+# glob ("$S"/.gateway-*), also true when it matches nothing.
+absent() {
+  for _p; do
+    if [ -e "$_p" ] || [ -L "$_p" ]; then echo "present: $_p"; return 1; fi
+  done
+  return 0
+}
+
+# empty_dir DIR: DIR is a directory with no entries.
+empty_dir() {
+  [ -d "$1" ] || { echo "not a directory: $1"; return 1; }
+  _ed=$(ls -A "$1") || return 1
+  [ -z "$_ed" ] || { echo "$1 holds:" $_ed; return 1; }
+}
+
+# output_is EXPECTED CMD...: CMD succeeds and prints EXPECTED (trailing
+# newlines aside, as in "$(CMD)").
+output_is() {
+  _oi_want=$1; shift
+  _oi_got=$("$@") || { echo "exit $? from $*"; return 1; }
+  [ "$_oi_got" = "$_oi_want" ] || { echo "$* printed '$_oi_got', wanted '$_oi_want'"; return 1; }
+}
+
+# content_is EXPECTED FILE: FILE holds EXPECTED (trailing newlines aside).
+content_is() { output_is "$1" cat "$2"; }
+
+# lines_is N FILE...: the files hold N lines in all.
+lines_is() { _li_n=$1; shift; output_is "$_li_n" count_lines "$@"; }
+count_lines() { cat "$@" | wc -l; }
+
+# stat_is FORMAT EXPECTED PATH...: stat -c FORMAT prints EXPECTED for each
+# PATH (symlinks not followed).
+stat_is() {
+  _si_f=$1 _si_w=$2; shift 2
+  [ $# -gt 0 ] || { echo "stat_is: no path"; return 1; }
+  for _si_p; do output_is "$_si_w" stat -c "$_si_f" "$_si_p" || return 1; done
+}
+
+# same_output FILE CMD...: CMD succeeds and prints exactly what FILE holds.
+same_output() {
+  _so_f=$1; shift
+  "$@" >"$T/.same_output" || { echo "exit $? from $*"; return 1; }
+  cmp -s "$T/.same_output" "$_so_f" || { echo "$* printed: $(head -c 200 "$T/.same_output" | tr '\n' ' ')"; return 1; }
+}
+
+# every_line ERE FILE: FILE can be read and each of its lines matches ERE.
+every_line() {
+  _el_n=$(grep -cvE -- "$1" "$2")
+  [ "$_el_n" = 0 ] || { echo "${_el_n:-?} lines of $2 do not match $1"; return 1; }
+}
+
+# not CMD...: CMD fails (for use inside all; on its own, use check_not).
+not() { if "$@" >/dev/null 2>&1; then echo "succeeded: $*"; return 1; fi; return 0; }
+
+# prints_line LINE CMD...: one line of CMD's output is exactly LINE (CMD's
+# exit code aside, as in CMD | grep -qxF LINE).
+prints_line() {
+  _pl_l=$1; shift
+  _pl_o=$("$@")
+  printf '%s\n' "$_pl_o" | grep -qxF -- "$_pl_l" || { echo "$* printed: $(printf %s "$_pl_o" | head -5 | tr '\n' ' ')"; return 1; }
+}

@@ -71,26 +71,26 @@ check_not "bad volume: the symlinked profile dir has no slot" test -e "$S/gatewa
 check "bad volume: ... and is skipped with a warning" grep -q 'skipping .*profiles/linked: a symbolic link' "$T/v1.err"
 check "bad volume: ... logged skipped" grep -q 'profile=linked prior_state=none action=skipped' "$T/v1.out"
 check "bad volume: the FIFO state file is state none, with a warning" \
-  sh -c "grep -q 'profile=fifo prior_state=none action=registered' '$T/v1.out' && grep -q 'fifo/gateway_state.json' '$T/v1.err'"
+  all grep -q 'profile=fifo prior_state=none action=registered' "$T/v1.out" \; grep -q fifo/gateway_state.json "$T/v1.err"
 check "bad volume: the 10 MiB state file is state none, with a warning" \
-  sh -c "grep -q 'profile=big prior_state=none action=registered' '$T/v1.out' && grep -q 'big/gateway_state.json' '$T/v1.err'"
+  all grep -q 'profile=big prior_state=none action=registered' "$T/v1.out" \; grep -q big/gateway_state.json "$T/v1.err"
 check "bad volume: a symlinked state file is not followed (state none)" \
   grep -q 'profile=statelink prior_state=none action=registered' "$T/v1.out"
 check "bad volume: the 243-byte name is skipped, logged cut to 64 bytes" \
   grep -q "profile=$(printf '%064d' 0 | tr 0 a)\.\.\. prior_state=none action=skipped" "$T/v1.out"
-check_not "bad volume: ... and has no slot" sh -c "ls '$S' | grep -q aaaa"
+check "bad volume: ... and has no slot" absent "$S"/*aaaa*
 check "bad volume: the 242-byte name (the longest) is registered and down" \
-  sh -c "[ -d '$S/gateway-$N242' ] && [ -e '$S/gateway-$N242/down' ]"
-check_not "bad volume: no staging dir left" sh -c "ls -a '$S' | grep -q '^\.gateway-'"
+  all test -d "$S/gateway-$N242" \; test -e "$S/gateway-$N242/down"
+check "bad volume: no staging dir left" absent "$S"/.gateway-*
 check "bad volume: logs/container-boot.log as a symlink: a warning" grep -q 'container-boot.log is a symbolic link' "$T/v1.err"
-check "bad volume: ... the link is still the link" sh -c "[ \"\$(readlink '$H/logs/container-boot.log')\" = '$O/rootonly' ]"
-check "bad volume: ... and the root-only file it points to is unwritten" sh -c "[ \"\$(cat '$O/rootonly')\" = 'root only' ]"
+check "bad volume: ... the link is still the link" output_is "$O/rootonly" readlink "$H/logs/container-boot.log"
+check "bad volume: ... and the root-only file it points to is unwritten" content_is 'root only' "$O/rootonly"
 check_not "bad volume: ... no .1 made of it" test -e "$H/logs/container-boot.log.1"
 check_not "bad volume: HERMES_HOME/gateway.pid symlink removed" test -L "$H/gateway.pid"
 check_not "bad volume: HERMES_HOME/processes.json symlink removed" test -L "$H/processes.json"
 check_not "bad volume: profiles/pidlink/gateway.pid symlink removed" test -L "$H/profiles/pidlink/gateway.pid"
 check "bad volume: the files they pointed to are intact" \
-  sh -c "[ \"\$(cat '$O/pidfile')\" = 4242 ] && [ \"\$(cat '$O/profiles/alpha/gateway.pid')\" = 42 ] && [ -f '$O/processes.json' ]"
+  all content_is 4242 "$O/pidfile" \; content_is 42 "$O/profiles/alpha/gateway.pid" \; test -f "$O/processes.json"
 
 # --- volume 2: profiles/ itself a symlink (to a tree with a valid profile)
 H=$T/home2 S=$T/scan2
@@ -99,10 +99,10 @@ ln -s "$O/profiles" "$H/profiles"
 chown -R -h "$NOBODY:$NOBODY" "$H"
 run02 "$H" "$S" v2
 check "profiles/ a symlink: the boot exits 0" rc_is v2 0
-check "profiles/ a symlink: only the default slot" sh -c "[ '$(slots "$S")' = 'gateway-default ' ]"
+check "profiles/ a symlink: only the default slot" output_is 'gateway-default ' slots "$S"
 check "profiles/ a symlink: a warning that names it" grep -q 'warning: .*profiles.*no named profiles registered' "$T/v2.err"
 check "profiles/ a symlink: the boot log has only the default line" \
-  sh -c "[ \$(wc -l < '$H/logs/container-boot.log') = 1 ] && grep -q 'profile=default ' '$H/logs/container-boot.log'"
+  all lines_is 1 "$H/logs/container-boot.log" \; grep -q 'profile=default ' "$H/logs/container-boot.log"
 
 # --- volume 3: logs/ root-owned 0755: the log (written as 65534) cannot be made
 H=$T/home3 S=$T/scan3
@@ -112,7 +112,7 @@ chown -R "$NOBODY:$NOBODY" "$H"
 chown 0:0 "$H/logs"; chmod 0755 "$H/logs"
 run02 "$H" "$S" v3
 check "unwritable logs/: the boot exits 0 (the log is a warning, not a failure)" rc_is v3 0
-check "unwritable logs/: both slots registered" sh -c "[ '$(slots "$S")' = 'gateway-default gateway-one ' ]"
+check "unwritable logs/: both slots registered" output_is 'gateway-default gateway-one ' slots "$S"
 check "unwritable logs/: a warning says the log was not written" grep -q 'boot log .* was not written' "$T/v3.err"
 check "unwritable logs/: ... permission denied, so it was written as the user" grep -q 'Permission denied' "$T/v3.err"
 check_not "unwritable logs/: root did not write it either" test -e "$H/logs/container-boot.log"
@@ -125,13 +125,13 @@ chown -R "$NOBODY:$NOBODY" "$H"
 echo "root's line" > "$H/logs/container-boot.log"; chmod 0644 "$H/logs/container-boot.log"
 run02 "$H" "$S" v4
 check "root-owned log: the boot exits 0" rc_is v4 0
-check "root-owned log: not appended to" sh -c "[ \"\$(cat '$H/logs/container-boot.log')\" = \"root's line\" ]"
+check "root-owned log: not appended to" content_is "root's line" "$H/logs/container-boot.log"
 
 # --- HERMES_HOME or the scandir that cannot be opened: 111, nothing done
 H=$T/home5; ln -s "$T/home1" "$H"
 run02 "$H" "$T/scan5" v5
 check "HERMES_HOME a symlink: exit 111" rc_is v5 111
-check "HERMES_HOME a symlink: ... and nothing registered" sh -c "[ -z '$(slots "$T/scan5")' ]"
+check "HERMES_HOME a symlink: ... and nothing registered" output_is '' slots "$T/scan5"
 run02 "$T/nowhere" "$T/scan6" v6
 check "HERMES_HOME missing: exit 111" rc_is v6 111
 H=$T/home7; mkdir -p "$H"; chown "$NOBODY:$NOBODY" "$H"
@@ -149,11 +149,11 @@ echo "not a slot" > "$S/gateway-mid"
 run02 "$H" "$S" v8
 check "one failing profile: exit 1" rc_is v8 1
 check "one failing profile: the others are registered" \
-  sh -c "[ -d '$S/gateway-default' ] && [ -d '$S/gateway-first' ] && [ -d '$S/gateway-zlast' ]"
+  all test -d "$S/gateway-default" \; test -d "$S/gateway-first" \; test -d "$S/gateway-zlast"
 check "one failing profile: it is logged failed, in its place" \
   sh -c "sed 's/^[^ ]* //' '$H/logs/container-boot.log' | tr '\n' ' ' | grep -q 'profile=first prior_state=none action=registered profile=mid prior_state=none action=failed profile=zlast '"
-check "one failing profile: what was there is left as it was" sh -c "[ \"\$(cat '$S/gateway-mid')\" = 'not a slot' ]"
-check_not "one failing profile: no staging dir left" sh -c "ls -a '$S' | grep -q '^\.gateway-'"
+check "one failing profile: what was there is left as it was" content_is 'not a slot' "$S/gateway-mid"
+check "one failing profile: no staging dir left" absent "$S"/.gateway-*
 
 # --- a profile whose child dies after rendering (seeding fails: the
 # scandir, a tmpfs, runs out of inodes) leaves no staging dir behind. A
@@ -168,8 +168,8 @@ if mount -t tmpfs -o size=1m,nr_inodes=24,mode=0755 hs6-test "$S" 2>/dev/null; t
   check "seed fails (no inodes): exit 1" rc_is v9 1
   check "seed fails (no inodes): the default slot is registered" test -d "$S/gateway-default"
   check "seed fails (no inodes): a and b logged failed" \
-    sh -c "grep -q 'profile=a prior_state=none action=failed' '$T/v9.out' && grep -q 'profile=b prior_state=none action=failed' '$T/v9.out'"
-  check_not "seed fails (no inodes): no staging dir left" sh -c "ls -a '$S' | grep -q '^\.gateway-'"
+    all grep -q 'profile=a prior_state=none action=failed' "$T/v9.out" \; grep -q 'profile=b prior_state=none action=failed' "$T/v9.out"
+  check "seed fails (no inodes): no staging dir left" absent "$S"/.gateway-*
   umount "$S"
 else
   skip "seed fails (no inodes): cannot mount a tmpfs here"

@@ -75,13 +75,13 @@ done
 for p in nosoul Bad.Name -dash afile; do
   check_not "02: no slot for profiles/$p" test -e "$SCAN/gateway-$p"
 done
-check_not "02: no staging dir left" sh -c "ls -a '$SCAN' | grep -q '^\.gateway-'"
+check "02: no staging dir left" absent "$SCAN"/.gateway-*
 bad=
 for p in $UP; do [ -e "$SCAN/gateway-$p/down" ] && bad="$bad $p"; done
 for p in $DOWN; do [ -e "$SCAN/gateway-$p/down" ] || bad="$bad $p"; done
 if [ -z "$bad" ]; then ok "02: down file exactly on the slots whose state is not running"; else fail "02: down files wrong for:$bad"; fi
 check "02: supervise/ seeded in the group layout (root:65534 0710)" \
-  sh -c "[ \$(stat -c %u:%g:%a '$SCAN/gateway-p0/supervise') = 0:65534:710 ] && [ \$(stat -c %u:%g:%a '$SCAN/gateway-p0/supervise/control') = 0:65534:620 ]"
+  all stat_is %u:%g:%a 0:65534:710 "$SCAN/gateway-p0/supervise" \; stat_is %u:%g:%a 0:65534:620 "$SCAN/gateway-p0/supervise/control"
 
 # --- the boot log
 L=$H/logs/container-boot.log
@@ -89,13 +89,13 @@ sed 's/^[^ ]* //' "$L" > "$T/got" 2>/dev/null
 if cmp -s "$T/expected" "$T/got"; then ok "02: boot log: one line per profile, in order, with prior_state and action"
 else fail "02: boot log lines: $(diff "$T/expected" "$T/got" | head -6 | tr '\n' ' ')"; fi
 check "02: boot log lines start with a timestamp" \
-  sh -c "grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4} profile=' '$L' | grep -qx 0"
-check "02: boot log written as the user (65534)" sh -c "[ \$(stat -c %u '$L') = 65534 ]"
+  every_line '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4} profile=' "$L"
+check "02: boot log written as the user (65534)" stat_is %u 65534 "$L"
 check "02: rotation at 262144 bytes: the full log became .1" \
   sh -c "[ \"\$(sha256sum < '$L.1')\" = '$prefill' ]"
 check_not "02: rotation replaced the older .1" grep -q "an older rotation" "$L.1"
 check "02: stdout says the same, one reconcile: line each" \
-  sh -c "sed -n 's/^reconcile: //p' '$T/out1' | cmp -s - '$T/expected'"
+  same_output "$T/expected" sed -n 's/^reconcile: //p' "$T/out1"
 
 # --- the warnings
 for p in Bad.Name -dash 'profiles/default'; do
@@ -135,7 +135,7 @@ bad=
 for p in $DOWN; do [ -e "$STUB_DIR/$p.rec" ] && bad="$bad $p"; done
 if [ -z "$bad" ]; then ok "02: down slots never started"; else fail "02: started though down:$bad"; fi
 check "02: logger writes logs/gateways/p0 as the user" \
-  wait_until 5000 sh -c "[ \$(stat -c %u '$H/logs/gateways/p0/current') = 65534 ]"
+  wait_until 5000 stat_is %u 65534 "$H/logs/gateways/p0/current"
 
 # --- the user drives the slots
 check "02: nobody can s6-svstat gateway-p1" as_nobody s6-svstat "$SCAN/gateway-p1"
@@ -156,12 +156,12 @@ pid_before=$(s6-svstat -o pid "$SCAN/gateway-default")
 "$P" >"$T/out2" 2>"$T/err2"; rc=$?
 if [ "$rc" = 1 ]; then ok "02: rerun over live slots exits 1"; else fail "02: rerun over live slots exits 1: exit $rc"; fi
 check "02: ... each registrable profile is logged failed" \
-  sh -c "[ \$(grep -c 'action=failed' '$T/out2') = 14 ] && [ \$(grep -c 'action=skipped' '$T/out2') = 3 ]"
+  all output_is 14 grep -c action=failed "$T/out2" \; output_is 3 grep -c action=skipped "$T/out2"
 check "02: ... saying: unregister it first" grep -q "unregister it first" "$T/err2"
 check "02: ... the live default gateway is untouched (same pid)" \
-  sh -c "[ \"\$(s6-svstat -o pid '$SCAN/gateway-default')\" = '$pid_before' ]"
+  output_is "$pid_before" s6-svstat -o pid "$SCAN/gateway-default"
 check "02: ... gateway-p0 still down as the user left it" svc_down "$SCAN/gateway-p0"
-check_not "02: ... no staging dir left" sh -c "ls -a '$SCAN' | grep -q '^\.gateway-'"
+check "02: ... no staging dir left" absent "$SCAN"/.gateway-*
 
 # --- after unpublishing them, a rerun registers them all again
 bad=
@@ -169,7 +169,7 @@ for s in "$SCAN"/gateway-*; do hermes-unpublish-slot "$s" 2>>"$T/err3" || bad="$
 if [ -z "$bad" ]; then ok "02: hermes-unpublish-slot removes every live slot"; else fail "02: unpublish failed:$bad"; fi
 "$P" >"$T/out3" 2>>"$T/err3"; rc=$?
 if [ "$rc" = 0 ]; then ok "02: rerun after unpublish exits 0"; else fail "02: rerun after unpublish exits 0: exit $rc: $(tail -3 "$T/err3" | tr '\n' ' ')"; fi
-check "02: ... with the same log fields" sh -c "sed -n 's/^reconcile: //p' '$T/out3' | cmp -s - '$T/expected'"
+check "02: ... with the same log fields" same_output "$T/expected" sed -n 's/^reconcile: //p' "$T/out3"
 s6-svscanctl -a "$SCAN"
 all_up() { for p in $UP; do wait_until 5000 svc_up "$SCAN/gateway-$p" || return 1; done; }
 check "02: ... and the up slots come back up" all_up
@@ -182,11 +182,11 @@ find "$S2" -name down | sort > "$T/down4"
 echo stale > "$S2/gateway-p1/stale-entry"
 S6_PROFILE_GATEWAY_SCANDIR=$S2 "$P" >"$T/out5" 2>"$T/err5"; rc2=$?
 if [ "$rc1$rc2" = 00 ]; then ok "02: unsupervised rerun: both runs exit 0"; else fail "02: unsupervised rerun: exits $rc1 then $rc2: $(tail -2 "$T/err5" | tr '\n' ' ')"; fi
-check "02: unsupervised rerun: the same log fields" sh -c "sed -n 's/^reconcile: //p' '$T/out5' | cmp -s - '$T/expected'"
+check "02: unsupervised rerun: the same log fields" same_output "$T/expected" sed -n 's/^reconcile: //p' "$T/out5"
 check "02: unsupervised rerun: the same slots and down files" \
   sh -c "[ \$(ls -d '$S2'/gateway-* | wc -l) = 14 ] && find '$S2' -name down | sort | cmp -s - '$T/down4'"
 check_not "02: unsupervised rerun: the old slot was replaced, not merged" test -e "$S2/gateway-p1/stale-entry"
-check_not "02: unsupervised rerun: no staging dir left" sh -c "ls -a '$S2' | grep -q '^\.gateway-'"
+check "02: unsupervised rerun: no staging dir left" absent "$S2"/.gateway-*
 check_not "02: unsupervised rerun: no old tree left" sh -c "ls -a '$S2' | grep -v '^gateway-' | grep -qv '^\.\.\?$'"
 
 # --- GATEWAY_MULTIPLEX_PROFILES: named profiles all start down, default as its state says

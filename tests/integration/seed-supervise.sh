@@ -78,10 +78,10 @@ one_line 111 "seed: missing servicedir" $P -g "$G" "$T/missing"
 check_not "seed: missing servicedir is not created" test -e "$T/missing"
 one_line 111 "seed: servicedir that is a symlink" $P -g "$G" "$T/link"
 one_line 111 "seed: servicedir that is a symlink, with a trailing slash" $P -g "$G" "$T/link/"
-check "seed: the symlink's target is left empty" sh -c "[ -z \"\$(ls -A '$T/target')\" ]"
+check "seed: the symlink's target is left empty" empty_dir "$T/target"
 one_line 111 "seed: servicedir that is a file" $P -g "$G" "$T/file"
 check "seed: the message says why" grep -q "$T/file is not a directory" "$T/err"
-check "seed: the file is left as it was" sh -c "[ ! -s '$T/file' ] && [ \"\$(stat -c %a '$T/file')\" = 644 ]"
+check "seed: the file is left as it was" all test ! -s "$T/file" \; stat_is %a 644 "$T/file"
 ln -s "$T/target" "$D/log/event"
 one_line 111 "seed: a symlink as log/event" $P -g "$G" "$D"
 check "seed: the message names the symlink" grep -q "$D/log/event is a symbolic link: not followed" "$T/err"
@@ -90,7 +90,7 @@ check "seed: a symlink in log/ stopped everything before creating" unseeded "$D"
 ln -s "$T/target" "$D/supervise"
 one_line 111 "seed: a symlink as supervise" $P -f -g "$G" "$D"
 rm "$D/supervise"
-check "seed: after every refusal the symlink target is still empty" sh -c "[ -z \"\$(ls -A '$T/target')\" ]"
+check "seed: after every refusal the symlink target is still empty" empty_dir "$T/target"
 check "seed: after every refusal the service has no skeleton" unseeded "$D"
 
 # ---- chainloading ------------------------------------------------------------
@@ -138,19 +138,21 @@ nobody_drives() {
   as_nobody s6-svc -u "$1" && wait_until 5000 svc_up "$1" || return 1
   _st=$(as_nobody s6-svstat -o pid "$1") && [ "$_st" != "$_pid" ] || return 1
   _pid=$_st
-  as_nobody s6-svc -t "$1" && wait_until 5000 sh -c "[ \"\$(s6-svstat -o pid '$1')\" != $_pid ] && [ \"\$(s6-svstat -o up '$1')\" = true ]"
+  as_nobody s6-svc -t "$1" && wait_until 5000 restarted "$1" "$_pid"
 }
+# restarted DIR PID: the service is up with another pid than PID.
+restarted() { [ "$(s6-svstat -o pid "$1")" != "$2" ] && svc_up "$1"; }
 
 # Group layout: seeded under a dot name, renamed in.
 make_service "$S/.a"
 check "seed: group layout on a staging dir" $P -g "$G" "$S/.a"
 check "seed: group layout of the service" layout "$S/.a" "$GROUP_SUP" "$GROUP_CTL" "$GROUP_EV"
 check "seed: group layout of its log" layout "$S/.a/log" "$GROUP_SUP" "$GROUP_CTL" "$GROUP_EV"
-check "seed: s6-svscan did not pick up the dot-prefixed staging dir" sh -c "sleep 0.2; ! s6-svok '$S/.a' && [ ! -e '$S/.a/supervise/lock' ]"
+check "seed: s6-svscan did not pick up the dot-prefixed staging dir" all sleep 0.2 \; not s6-svok "$S/.a" \; test ! -e "$S/.a/supervise/lock"
 check "seed: published service and logger come up" publish a
 check "seed: s6-supervise adopted the skeleton as it was" layout "$S/a" "$GROUP_SUP" "$GROUP_CTL" "$GROUP_EV"
 check "seed: s6-supervise adopted the log skeleton as it was" layout "$S/a/log" "$GROUP_SUP" "$GROUP_CTL" "$GROUP_EV"
-check "seed: s6-supervise made its own files root 0644" sh -c "for f in lock status; do [ \"\$(stat -c %u:%g:%a '$S/a/supervise/'\$f)\" = 0:0:644 ] || exit 1; done"
+check "seed: s6-supervise made its own files root 0644" stat_is %u:%g:%a 0:0:644 "$S/a/supervise/lock" "$S/a/supervise/status"
 check "seed: nobody drives the service (svstat -o up,pid, svc -d -u -t)" nobody_drives "$S/a"
 check "seed: nobody drives its logger" nobody_drives "$S/a/log"
 once_then_up() { as_nobody s6-svc -O "$1" && as_nobody s6-svc -u "$1"; }
@@ -162,44 +164,50 @@ check_not "seed: without -e nobody cannot create in log/event/" as_nobody touch 
 s6-svperms "$S/a" "$S/a/log" >"$T/perms" 2>&1
 check "seed: s6-svperms reports status: group $GNAME" grep -qx "$S/a status: group $GNAME" "$T/perms"
 check "seed: s6-svperms reports control: group $GNAME" grep -qx "$S/a control: group $GNAME" "$T/perms"
-check "seed: s6-svperms reports the log the same" sh -c "grep -qx '$S/a/log status: group $GNAME' '$T/perms' && grep -qx '$S/a/log control: group $GNAME' '$T/perms'"
+check "seed: s6-svperms reports the log the same" all grep -qx "$S/a/log status: group $GNAME" "$T/perms" \; grep -qx "$S/a/log control: group $GNAME" "$T/perms"
 check "seed: s6-svperms reports events: group root" grep -qx "$S/a events: group root" "$T/perms"
-check "seed: a second run on the supervised service changes nothing" sh -c "
-  before=\$(stat -c '%n %i %u %g %a' '$S/a/supervise' '$S/a/supervise/'* '$S/a/event' '$S/a/log/supervise' '$S/a/log/event')
-  $P -g $G '$S/a' || exit 1
-  [ \"\$before\" = \"\$(stat -c '%n %i %u %g %a' '$S/a/supervise' '$S/a/supervise/'* '$S/a/event' '$S/a/log/supervise' '$S/a/log/event')\" ]"
+skeleton_stat() { stat -c '%n %i %u %g %a' "$S/a/supervise" "$S/a/supervise/"* "$S/a/event" "$S/a/log/supervise" "$S/a/log/event"; }
+second_run_changes_nothing() {
+  _before=$(skeleton_stat) || return 1
+  $P -g "$G" "$S/a" || return 1
+  output_is "$_before" skeleton_stat
+}
+check "seed: a second run on the supervised service changes nothing" second_run_changes_nothing
 
 # -e: event subscription for the group.
 make_service "$S/.b"
-check "seed: -e layout" sh -c "$P -e -g $G '$S/.b' && for d in '$S/.b' '$S/.b/log'; do [ \"\$(stat -c %u:%g:%a:%F \$d/event)\" = '$EGROUP_EV' ] || exit 1; done"
+check "seed: -e layout" all $P -e -g "$G" "$S/.b" \; stat_is %u:%g:%a:%F "$EGROUP_EV" "$S/.b/event" "$S/.b/log/event"
 check "seed: -e service published" publish b
 check "seed: -e nobody drives the service" nobody_drives "$S/b"
 check "seed: -e nobody s6-svwait -u on an up service" as_nobody s6-svwait -u -t 2000 "$S/b"
 check "seed: -e nobody s6-svlisten1 -d around s6-svc -d" as_nobody s6-svlisten1 -d -t 5000 "$S/b" s6-svc -d "$S/b"
 check "seed: -e nobody s6-svlisten1 -u around s6-svc -u" as_nobody s6-svlisten1 -u -t 5000 "$S/b" s6-svc -u "$S/b"
 check "seed: -e nobody s6-svwait on the logger" as_nobody s6-svwait -u -t 2000 "$S/b/log"
-check "seed: -e s6-svperms reports events: group $GNAME" sh -c "s6-svperms '$S/b' | grep -qx '$S/b events: group $GNAME'"
+check "seed: -e s6-svperms reports events: group $GNAME" prints_line "$S/b events: group $GNAME" s6-svperms "$S/b"
 
 # Fix mode: a service s6-supervise set up root-only.
 make_service "$S/.c"
 check "seed: unseeded service published" publish c
-check "seed: s6-supervise made supervise/ root-only" sh -c "[ \"\$(stat -c %u:%g:%a '$S/c/supervise')\" = 0:0:700 ] && [ \"\$(stat -c %u:%g:%a '$S/c/supervise/control')\" = 0:0:600 ]"
+check "seed: s6-supervise made supervise/ root-only" \
+  all stat_is %u:%g:%a 0:0:700 "$S/c/supervise" \; stat_is %u:%g:%a 0:0:600 "$S/c/supervise/control"
 as_nobody s6-svc -d "$S/c" >"$T/eacces" 2>&1
-check "seed: nobody gets EACCES from s6-svc on it" sh -c "grep -q 'Permission denied' '$T/eacces' && s6-svstat -o up '$S/c' | grep -qx true"
+check "seed: nobody gets EACCES from s6-svc on it" all grep -q 'Permission denied' "$T/eacces" \; prints_line true s6-svstat -o up "$S/c"
 check_not "seed: nobody gets nothing from s6-svstat on it" as_nobody s6-svstat "$S/c"
 stat -c '%n %i %u %g %a %s' "$S/c/supervise/status" "$S/c/supervise/lock" "$S/c/log/supervise/lock" >"$T/s6files"
-check "seed: without -f an adopted service stays root-only" sh -c "$P -g $G '$S/c' && [ \"\$(stat -c %u:%g:%a '$S/c/supervise')\" = 0:0:700 ] && [ \"\$(stat -c %u:%g:%a '$S/c/supervise/control')\" = 0:0:600 ]"
+check "seed: without -f an adopted service stays root-only" \
+  all $P -g "$G" "$S/c" \; stat_is %u:%g:%a 0:0:700 "$S/c/supervise" \; stat_is %u:%g:%a 0:0:600 "$S/c/supervise/control"
 check "seed: -f on the supervised service" $P -f -g "$G" "$S/c"
 check "seed: -f gave the group layout" layout "$S/c" "$GROUP_SUP" "$GROUP_CTL" "$GROUP_EV"
 check "seed: -f gave the group layout to the log" layout "$S/c/log" "$GROUP_SUP" "$GROUP_CTL" "$GROUP_EV"
-check "seed: -f left s6-supervise's own files alone" sh -c "[ \"\$(stat -c '%n %i %u %g %a %s' '$S/c/supervise/status' '$S/c/supervise/lock' '$S/c/log/supervise/lock')\" = \"\$(cat '$T/s6files')\" ]"
+check "seed: -f left s6-supervise's own files alone" \
+  same_output "$T/s6files" stat -c '%n %i %u %g %a %s' "$S/c/supervise/status" "$S/c/supervise/lock" "$S/c/log/supervise/lock"
 check "seed: after -f nobody drives the service" nobody_drives "$S/c"
 check "seed: after -f nobody drives its logger" nobody_drives "$S/c/log"
-check "seed: after -f s6-svperms reports the group" sh -c "s6-svperms '$S/c' | grep -qx '$S/c control: group $GNAME'"
+check "seed: after -f s6-svperms reports the group" prints_line "$S/c control: group $GNAME" s6-svperms "$S/c"
 
 # Owner model.
 make_service "$S/.d"
-check "seed: -o layout" sh -c "$P -o -u $NOBODY -g $G '$S/.d'"
+check "seed: -o layout" $P -o -u "$NOBODY" -g "$G" "$S/.d"
 check "seed: -o layout of the service" layout "$S/.d" "$OWNER_SUP" "$OWNER_CTL" "$OWNER_EV"
 check "seed: -o layout of its log" layout "$S/.d/log" "$OWNER_SUP" "$OWNER_CTL" "$OWNER_EV"
 check "seed: -o service published" publish d

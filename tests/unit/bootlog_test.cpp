@@ -24,21 +24,13 @@ using hs6_test::spit;
 
 namespace fsys = std::filesystem;
 
-class BootlogTest : public testing::Test {
+class BootlogTest : public hs6_test::TempDirTest {
 protected:
     void SetUp() override
     {
-        char tmpl[] = "/tmp/hs6-bootlog-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir = tmpl;
+        TempDirTest::SetUp();
         log = dir + "/logs/container-boot.log";
-        old_umask = ::umask(077);   // modes must not depend on it
-    }
-    void TearDown() override
-    {
-        ::umask(old_umask);
-        std::error_code ec;
-        fsys::remove_all(dir, ec);
+        ::umask(077);   // modes must not depend on it
     }
     bool append(std::string_view line, std::size_t max = hs6::bootlog_max_default)
     {
@@ -46,8 +38,7 @@ protected:
         return hs6::bootlog_append(log.c_str(), line, max, &error);
     }
 
-    std::string dir, log, error;
-    mode_t old_umask = 022;
+    std::string log, error;
 };
 
 // ---- format -------------------------------------------------------------

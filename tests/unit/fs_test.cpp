@@ -36,29 +36,7 @@ struct stat lstat_of(std::string const &path)
 }
 
 // A fresh directory under /tmp, opened as a dirfd, removed afterwards.
-class FsTest : public testing::Test {
-protected:
-    void SetUp() override
-    {
-        char tmpl[] = "/tmp/hs6-fs-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir = tmpl;
-        fd = hs6::open_dir(dir.c_str());
-        ASSERT_TRUE(fd);
-        old_umask = ::umask(022);
-    }
-    void TearDown() override
-    {
-        ::umask(old_umask);
-        std::error_code ec;
-        fsys::remove_all(dir, ec);
-    }
-    std::string at(std::string const &name) const { return dir + "/" + name; }
-
-    std::string dir;
-    hs6::Fd fd;
-    mode_t old_umask = 022;
-};
+class FsTest : public hs6_test::TempDirTest {};
 
 // ---- modes are exact under any umask ------------------------------------
 
@@ -231,9 +209,8 @@ protected:
     void SetUp() override
     {
         FsTest::SetUp();
-        char tmpl[] = "/tmp/hs6-fs-outside.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        outside = tmpl;
+        ASSERT_TRUE(outside_dir.make("fs-outside"));
+        outside = outside_dir.path();
         ASSERT_EQ(::chmod(outside.c_str(), 0750), 0);
         spit(outside + "/victim", "root secret\n", 0600);
         ASSERT_EQ(::mkdir((outside + "/sub").c_str(), 0700), 0);
@@ -244,8 +221,7 @@ protected:
     }
     void TearDown() override
     {
-        std::error_code ec;
-        fsys::remove_all(outside, ec);
+        outside_dir.remove();
         FsTest::TearDown();
     }
     // The outside tree is exactly as SetUp made it.
@@ -264,6 +240,7 @@ protected:
         for (auto const &e : fsys::directory_iterator(outside)) (void)e, ++n;
         EXPECT_EQ(n, 2) << "something was created in the symlink's target";
     }
+    hs6_test::TempDir outside_dir;
     std::string outside;
 };
 

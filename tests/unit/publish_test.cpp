@@ -37,20 +37,8 @@ bool posix_write_lock(int fd)
     return ::fcntl(fd, F_SETLK, &fl) == 0;
 }
 
-class Publish : public testing::Test {
+class Publish : public hs6_test::TempDirTest {
 protected:
-    void SetUp() override
-    {
-        char tmpl[] = "/tmp/hs6-publish-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir = tmpl;
-    }
-    void TearDown() override
-    {
-        std::error_code ec;
-        fsys::remove_all(dir, ec);
-    }
-    std::string at(std::string const &name) const { return dir + "/" + name; }
     // A tiny slot: a marker file and a log/ dir.
     void make_tree(std::string const &name, std::string const &marker)
     {
@@ -70,8 +58,6 @@ protected:
         for (auto const &e : fsys::directory_iterator(dir)) (void)e, n++;
         return n;
     }
-
-    std::string dir;
 };
 
 TEST_F(Publish, NoReplaceIntoAbsentSlot)

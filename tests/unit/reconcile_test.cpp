@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,23 +19,8 @@ namespace {
 
 namespace fsys = std::filesystem;
 
-class ListProfiles : public testing::Test {
+class ListProfiles : public hs6_test::TempDirTest {
 protected:
-    void SetUp() override
-    {
-        char tmpl[] = "/tmp/hs6-reconcile-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        home = tmpl;
-        homefd = hs6::open_dir(home.c_str());
-        ASSERT_TRUE(homefd);
-    }
-    void TearDown() override
-    {
-        homefd = hs6::Fd();
-        std::error_code ec;
-        fsys::remove_all(home, ec);
-    }
-
     // A directory profiles/NAME, with SOUL.md when soul.
     void profile(std::string const &name, bool soul = true)
     {
@@ -58,8 +45,8 @@ protected:
         return out;
     }
 
-    std::string home;
-    hs6::Fd homefd;
+    std::string const &home = dir;  // the fixture's dir and fd, as this file names them
+    hs6::Fd const &homefd = fd;
 };
 
 using Names = std::vector<std::string>;

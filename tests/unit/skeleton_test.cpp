@@ -85,13 +85,11 @@ std::map<std::string, Entry> snapshot(std::string const &root)
 // A service directory svc/ with run and log/run, in a fresh temporary dir.
 // G is the group granted access: nogroup when root, else our own group (a
 // non-root process can only chown to its own groups).
-class Skeleton : public testing::Test {
+class Skeleton : public hs6_test::TempDirTest {
 protected:
     void SetUp() override
     {
-        char tmpl[] = "/tmp/hs6-skeleton-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        top = tmpl;
+        TempDirTest::SetUp();
         svc = top + "/svc";
         log = svc + "/log";
         ASSERT_EQ(::mkdir(svc.c_str(), 0755), 0);
@@ -102,13 +100,6 @@ protected:
         my_gid = ::getegid();
         G = am_root() ? 65534 : my_gid;
         U = am_root() ? 65534 : me;
-        old_umask = ::umask(022);
-    }
-    void TearDown() override
-    {
-        ::umask(old_umask);
-        std::error_code ec;
-        fsys::remove_all(top, ec);
     }
 
     hs6::Layout group_layout(bool event_group = false, bool fix = false) const
@@ -169,10 +160,10 @@ protected:
         }
     }
 
-    std::string top, svc, log;
+    std::string const &top = dir;  // the fixture's dir, as this file names it
+    std::string svc, log;
     uid_t me = 0, U = 0;
     gid_t my_gid = 0, G = 0;
-    mode_t old_umask = 022;
 };
 
 // ---- the layouts --------------------------------------------------------------

@@ -220,27 +220,14 @@ TEST(RenderLogRun, RootTestFailsClosed)
 
 // ---- render_slot on a temporary directory ---------------------------------
 
-class RenderSlot : public testing::Test {
+class RenderSlot : public hs6_test::TempDirTest {
 protected:
     void SetUp() override
     {
-        char tmpl[] = "/tmp/hs6-slot-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir = tmpl;
-        fd = hs6::open_dir(dir.c_str());
-        ASSERT_TRUE(fd);
+        TempDirTest::SetUp();
         ::unsetenv("HERMES_GATEWAY_STATE");
         ::unsetenv("GATEWAY_MULTIPLEX_PROFILES");
     }
-    void TearDown() override
-    {
-        std::error_code ec;
-        fsys::remove_all(dir, ec);
-    }
-    std::string at(std::string const &name) const { return dir + "/" + name; }
-
-    std::string dir;
-    hs6::Fd fd;
 };
 
 TEST_F(RenderSlot, WritesEveryFileWithExactModes)

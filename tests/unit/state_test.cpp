@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -131,24 +133,8 @@ TEST(Autostarts, OnlyRunning)
 }
 
 // A temporary profile directory, removed afterwards.
-class ProfileDir : public testing::Test {
+class ProfileDir : public hs6_test::TempDirTest {
 protected:
-    std::string dir;
-    hs6::Fd fd;
-
-    void SetUp() override
-    {
-        char tmpl[] = "/tmp/hs6-state-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir = tmpl;
-        fd = hs6::open_dir(dir.c_str());
-        ASSERT_TRUE(fd);
-    }
-    void TearDown() override
-    {
-        fd = hs6::Fd();
-        hs6::remove_tree(AT_FDCWD, dir.c_str());
-    }
     void put(char const *name, std::string const &content)
     {
         ASSERT_TRUE(hs6::write_file(fd.get(), name, content, 0644)) << name;
