@@ -91,14 +91,52 @@ check "overlay root, boot 2: hermes takes the dashboard down and up (015 opened 
 check "overlay root, boot 2: nothing written to /etc" sh -c "[ -f '$O2/etc-upper' ] && [ ! -s '$O2/etc-upper' ]"
 
 # ---- hermes-slotd (issue 11), when the image has it ----------------------
-# The run-time service: a boot with the image's hermes-slotd, where hermes
-# registers and unregisters a profile with hermes-slot. Filled in when
-# hermes-slotd lands (src/etc/s6-overlay/s6-rc.d/hermes-slotd/).
+# A third boot on the same volume: the root service hermes-slotd is up, and
+# through it (hermes-slot) hermes registers a profile that was not there at
+# boot, sees it run, unregisters it; an invalid name and a user other than
+# HERMES_USER are refused.
 slotd_checks() {
   if [ ! -d "$T/image/etc/s6-overlay/s6-rc.d/hermes-slotd" ]; then
     skip "overlay root, hermes-slotd: not in this tree's image yet (issue 11)"
     return 0
   fi
-  skip "overlay root, hermes-slotd: the image has it; its end-to-end checks are still to be written here"
+  cat >"$T/layer/hs6-test/slotd-check" <<'EOF2'
+#!/bin/sh
+PATH=/command:/usr/local/bin:/usr/bin:/bin; export PATH
+S=/run/service
+waitfor() { _n=$(($1 * 2)); shift; while ! "$@" >/dev/null 2>&1; do _n=$((_n - 1)); [ "$_n" -le 0 ] && return 1; sleep 0.05; done; }
+up() { [ "$(s6-setuidgid hermes s6-svstat -o up "$1" 2>/dev/null)" = true ]; }
+{
+  waitfor 50 test -S /run/hermes-slotd/socket; echo "socket=$?"
+  echo "service=$(s6-svstat -o up $S/hermes-slotd 2>&1)"
+  s6-setuidgid hermes hermes-slot register delta up; echo "register=$?"
+  waitfor 50 up $S/gateway-delta; echo "delta-up=$?"
+  s6-setuidgid hermes hermes-slot unregister delta; echo "unregister=$?"
+  test -e $S/gateway-delta; echo "delta-present=$?"
+  s6-setuidgid hermes hermes-slot register Bad.Name up; echo "bad-name=$?"
+  s6-applyuidgid -u 65534 -g 65534 -G '' hermes-slot register epsilon up; echo "stranger=$?"
+  test -e $S/gateway-epsilon; echo "epsilon-present=$?"
+  echo done
+} >/results/slotd.txt 2>&1
+exit 0
+EOF2
+  chmod 0755 "$T/layer/hs6-test/slotd-check"
+  for p in delta epsilon; do mkdir -p "$V/profiles/$p"; echo "# $p" >"$V/profiles/$p/SOUL.md"; done
+  chown -R "$OV_UID:$OV_UID" "$V/profiles"
+  O3=$T/boot3
+  ov_boot "$O3" --bind "$V:/opt/data:rw" -- /hs6-test/slotd-check; rc=$?
+  R=$O3/results/slotd.txt
+  if [ "$rc" != 0 ] || ! grep -qx done "$R" 2>/dev/null; then
+    fail "overlay root, hermes-slotd: boot-test exited $rc: $(tail -2 "$O3.err" "$R" 2>&1 | tr '\n' ' ')"
+    return 0
+  fi
+  check "overlay root, hermes-slotd: the service is up, its socket there" sh -c "grep -qx socket=0 '$R' && grep -qx service=true '$R'"
+  check "overlay root, hermes-slotd: hermes registers delta (not there at boot) up" sh -c "grep -qx register=0 '$R' && grep -qx delta-up=0 '$R'"
+  check "overlay root, hermes-slotd: the gateway runs as hermes" grep -q "^argv=-p delta gateway run --replace|uid=$OV_UID|" "$O3/results/delta.rec"
+  check "overlay root, hermes-slotd: hermes unregisters it, the slot is gone" sh -c "grep -qx unregister=0 '$R' && grep -qx delta-present=1 '$R'"
+  check_not "overlay root, hermes-slotd: an invalid name is refused" grep -qx bad-name=0 "$R"
+  check "overlay root, hermes-slotd: a user other than HERMES_USER is refused, nothing registered" \
+    sh -c "! grep -qx stranger=0 '$R' && grep -qx epsilon-present=1 '$R'"
+  check "overlay root, hermes-slotd: nothing written to /etc" sh -c "[ -f '$O3/etc-upper' ] && [ ! -s '$O3/etc-upper' ]"
 }
 slotd_checks

@@ -18,7 +18,9 @@ ov_volume "$V"
 # out of the container, as uid 65534 on its own dirs.
 mkdir -p "$T/probe/home" "$T/probe/scan"; chown -R "$NOBODY:$NOBODY" "$T/probe"
 as_nobody hermes-register-slots -u "$NOBODY" -g "$NOBODY" -E -b /usr/bin "$T/probe/home" "$T/probe/scan" >"$T/probe.out" 2>&1
-if [ -d "$T/probe/scan/gateway-default" ]; then unseeded=yes; else unseeded=no; fi
+registers=no unseeded=no
+[ -d "$T/probe/scan/gateway-default" ] && registers=yes
+[ "$registers" = yes ] && [ ! -e "$T/probe/scan/gateway-default/supervise" ] && unseeded=yes
 
 O=$T/boot
 ov_boot "$O" --mode user --uid "$OV_UID:$OV_UID" --bind "$V:/opt/data:rw" -e HERMES_DASHBOARD=1 \
@@ -37,7 +39,12 @@ check "overlay user mode: the dashboard runs as the user in the volume, on loopb
   sh -c "head -1 '$O/results/dashboard.rec' | grep -qx 'uid=$OV_UID cwd=/opt/data home=/opt/data argv=dashboard --host 127.0.0.1 --port 9119 --no-open'"
 check "overlay user mode: the user takes the dashboard down and up" ov_has "$O" "ctl:dashboard=down,up"
 
-if [ "$unseeded" = no ]; then
+if [ -d "$T/image/etc/s6-overlay/s6-rc.d/hermes-slotd" ]; then
+  check "overlay user mode: hermes-slotd has nothing to serve, says so, stays down" \
+    grep -q 'hermes-slotd: not running as root' "$O/console.log"
+fi
+
+if [ "$registers" = no ]; then
   skip "overlay user mode: the profile slots: this tree's hermes-register-slots cannot register a slot when not root (it seeds; the LIB change of issue 12): $(tail -1 "$T/probe.out")"
   exit 0
 fi
@@ -53,3 +60,9 @@ check "overlay user mode: the boot log has the profiles' lines" \
   sh -c "grep -q 'profile=default prior_state=running action=started' '$V/logs/container-boot.log' && grep -q 'profile=beta prior_state=stopped action=registered' '$V/logs/container-boot.log'"
 check "overlay user mode: stale gateway.pid and processes.json swept" \
   sh -c "! ls '$V/gateway.pid' '$V/profiles/alpha/processes.json' 2>/dev/null | grep -q ."
+if [ "$unseeded" = no ]; then
+  skip "overlay user mode: slots not seeded: this tree's hermes-register-slots still seeds supervise/ when not root (the LIB change of issue 12)"
+else
+  check "overlay user mode: the slots' supervise/ are the user's s6-supervise's own (0700), not seeded" \
+    sh -c "[ \"\$(grep '^supervise:' '$O/results/check.txt' | cut -d= -f2 | sort -u)\" = '$OV_UID:$OV_UID:700' ]"
+fi
