@@ -30,6 +30,8 @@ check "overlay root, boot 1: default (running) is up, as hermes sees it" ov_has 
 check "overlay root, boot 1: alpha (running) is up" ov_has "$O1" "slot:alpha=true true "
 check "overlay root, boot 1: beta (stopped) is registered down" ov_has "$O1" "slot:beta=false false "
 check "overlay root, boot 1: gamma (no state) is registered down" ov_has "$O1" "slot:gamma=false false "
+check "overlay root, boot 1: every slot's supervise/ is in the group layout, root:hermes 0710" \
+  test "$(grep '^supervise:' "$O1/results/check.txt" | cut -d= -f2 | sort -u)" = "0:$OV_UID:710"
 check "overlay root, boot 1: hermes takes alpha down and up with s6-svc" ov_has "$O1" "ctl:gateway-alpha=down,up"
 check "overlay root, boot 1: s6-overlay's own services stay root-only" ov_has "$O1" "foreign=denied"
 check "overlay root, boot 1: the dashboard is down and not wanted up (HERMES_DASHBOARD unset)" ov_has "$O1" "dashboard=false false "
