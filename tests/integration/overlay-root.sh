@@ -95,8 +95,8 @@ check "overlay root, boot 2: nothing written to /etc" sh -c "[ -f '$O2/etc-upper
 # ---- hermes-slotd (issue 11), when the image has it ----------------------
 # A third boot on the same volume: the root service hermes-slotd is up, and
 # through it (hermes-slot) hermes registers a profile that was not there at
-# boot, sees it run, unregisters it; an invalid name and a user other than
-# HERMES_USER are refused.
+# boot (made by hermes during the boot), sees it run, unregisters it; an
+# invalid name and a user other than HERMES_USER are refused.
 slotd_checks() {
   if [ ! -d "$T/image/etc/s6-overlay/s6-rc.d/hermes-slotd" ]; then
     skip "overlay root, hermes-slotd: not in this tree's image yet (issue 11)"
@@ -111,8 +111,10 @@ up() { [ "$(s6-setuidgid hermes s6-svstat -o up "$1" 2>/dev/null)" = true ]; }
 {
   waitfor 50 test -S /run/hermes-slotd/socket; echo "socket=$?"
   echo "service=$(s6-svstat -o up $S/hermes-slotd 2>&1)"
+  s6-setuidgid hermes sh -c 'mkdir -p /opt/data/profiles/delta && echo "# delta" >/opt/data/profiles/delta/SOUL.md'
   s6-setuidgid hermes hermes-slot register delta up; echo "register=$?"
   waitfor 50 up $S/gateway-delta; echo "delta-up=$?"
+  waitfor 30 test -s /results/delta.rec
   s6-setuidgid hermes hermes-slot unregister delta; echo "unregister=$?"
   test -e $S/gateway-delta; echo "delta-present=$?"
   s6-setuidgid hermes hermes-slot register Bad.Name up; echo "bad-name=$?"
@@ -123,8 +125,6 @@ up() { [ "$(s6-setuidgid hermes s6-svstat -o up "$1" 2>/dev/null)" = true ]; }
 exit 0
 EOF2
   chmod 0755 "$T/layer/hs6-test/slotd-check"
-  for p in delta epsilon; do mkdir -p "$V/profiles/$p"; echo "# $p" >"$V/profiles/$p/SOUL.md"; done
-  chown -R "$OV_UID:$OV_UID" "$V/profiles"
   O3=$T/boot3
   ov_boot "$O3" --bind "$V:/opt/data:rw" -- /hs6-test/slotd-check; rc=$?
   R=$O3/results/slotd.txt
