@@ -32,7 +32,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/*.cpp)
 UNLISTED := $(filter-out $(BIN_TARGETS),$(patsubst src/tools/%.cpp,%,$(wildcard src/tools/*.cpp)))
 $(if $(UNLISTED),$(warning not built, not listed in package/targets.mak: $(UNLISTED)))
 
-.PHONY: all clean distclean install check demo bench fuzz dist test-build test-etc
+.PHONY: all clean distclean install check demo bench fuzz dist etc test-build test-etc
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(ETC)
@@ -122,18 +122,21 @@ bench:
 	@$(MAKE) --no-print-directory all $(addprefix $(B)/bench/etc/,$(ETC_TARGETS))
 	@B=$(B) sh tests/bench/run
 
+# Every file with its mode from package/modes (package/install).
 install: all
-	@for f in $(BIN_TARGETS); do install -D -m 0755 $(B)/bin/$$f $(DESTDIR)$(bindir)/$$f || exit 1; done
-	@for f in $(ETC_TARGETS); do \
-	  m=0644; [ -x $(B)/etc/$$f ] && m=0755; \
-	  case $$f in s6-rc.d/*) d=$(DESTDIR)$(sysconfdir)/s6-overlay/$$f ;; *) d=$(DESTDIR)$(sysconfdir)/$$f ;; esac; \
-	  install -D -m $$m $(B)/etc/$$f $$d || exit 1; done
-	@for f in doc/html/*.html; do install -D -m 0644 $$f $(DESTDIR)$(docdir)/html/$${f#doc/html/} || exit 1; done
+	@BIN_TARGETS="$(BIN_TARGETS)" ETC_TARGETS="$(ETC_TARGETS)" sh package/install \
+	  "$(DESTDIR)" $(B)/bin $(B)/etc "$(bindir)" "$(sysconfdir)" "$(docdir)"
+
+# The scripts alone, as installed (package/dist renders them again for the
+# image's paths with B=$(B)/image and the paths on the command line).
+etc: $(ETC)
 
 # The release tarball $(B)/hermes-s6-VERSION-ARCH.tar.gz (+ .sha256), for
-# tar -C / or a Dockerfile ADD: see package/dist.
+# tar -C / or a Dockerfile ADD, always in the image's layout whatever the
+# configured paths: see package/dist.
 dist: all
-	@B=$(B) MAKE="$(MAKE)" CXX="$(CXX)" STATIC=$(STATIC) sh package/dist
+	@B=$(B) MAKE="$(MAKE)" CXX="$(CXX)" STATIC=$(STATIC) shebangdir="$(shebangdir)" \
+	  BIN_TARGETS="$(BIN_TARGETS)" ETC_TARGETS="$(ETC_TARGETS)" sh package/dist
 
 clean:
 	rm -rf $(B)

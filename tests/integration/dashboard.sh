@@ -1,6 +1,6 @@
 #!/bin/sh
 # hermes-dashboard-finish, then the dashboard service (the rendered
-# s6-rc.d/dashboard scripts) under a real s6-svscan: disabled it reports
+# s6-overlay/s6-rc.d/dashboard scripts) under a real s6-svscan: disabled it reports
 # down and is never restarted; enabled and crashing it is restarted; exit
 # 78 keeps it down even when enabled.
 . "${HS6_TOP:?}/tests/integration/lib.sh"
@@ -21,7 +21,7 @@ check_exit 125 "dashboard-finish: -v ignores HERMES_DASHBOARD" env -u OTHER HERM
 check_exit 100 "dashboard-finish: no exitcode is a usage error" $F
 check_exit 100 "dashboard-finish: -v without a name is a usage error" $F -v
 
-D=$HS6_ETC/s6-rc.d/dashboard
+D=$HS6_ETC/s6-overlay/s6-rc.d/dashboard
 check "dashboard: the test copy has no with-contenv and runs Debian's execlineb" \
   sh -c "head -1 '$D/run' | grep -qx '#!/usr/bin/execlineb -P' && ! grep -Eq 'with-contenv|@[A-Z]+@' '$D/run' '$D/finish'"
 check "dashboard: type is longrun" sh -c "[ \"\$(cat '$D/type')\" = longrun ]"
@@ -61,6 +61,32 @@ both_off 'yes<NL>x' "yes${nl}x"
 both_off '1<NL>' "1${nl}"
 both_off 'true<NL><NL>' "true${nl}${nl}"
 for v in on tRuE 0 false no ' 1' '1 ' yes. '' '*' 'y*' '?' '[1]' 'yes|no' '1|true'; do dash_off "$v" "$v"; done
+
+# The command: "hermes dashboard --host H --port P --no-open", H and P
+# from HERMES_DASHBOARD_HOST/PORT, unset or empty meaning loopback and 9119
+# (as upstream: a dashboard on every interface is not a default); a
+# non-empty HERMES_DASHBOARD_CMD replaces the whole command.
+mkdir -p "$T/spell/bin"
+printf '#!/bin/sh\necho "hermes $*" >>"$STUB_LOG"\n' >"$T/spell/bin/hermes"; chmod 0755 "$T/spell/bin/hermes"
+cmd_run() {  # cmd_run WANT NAME VAR=VALUE...: the command recorded is WANT
+  _w=$1 _n=$2; shift 2
+  rm -f "$T/spell/rec/log"
+  env -u HERMES_DASHBOARD_CMD -u HERMES_DASHBOARD_HOST -u HERMES_DASHBOARD_PORT PATH="$T/spell/bin:$PATH" \
+    HERMES_DASHBOARD=1 HERMES_USER=nobody HERMES_HOME="$T/spell/home" STUB_LOG="$T/spell/rec/log" "$@" \
+    "$D/run" </dev/null >/dev/null 2>&1; _r=$?
+  _g=$(cat "$T/spell/rec/log" 2>&1)
+  if [ "$_r" = 0 ] && [ "$_g" = "$_w" ]; then ok "dashboard/run: $_n"
+  else fail "dashboard/run: $_n: exit $_r, ran '$_g', wanted '$_w'"; fi
+}
+cmd_run "hermes dashboard --host 127.0.0.1 --port 9119 --no-open" "default command binds loopback, port 9119, --no-open"
+cmd_run "hermes dashboard --host 127.0.0.1 --port 9119 --no-open" "empty HOST, PORT and CMD mean the defaults" \
+  HERMES_DASHBOARD_HOST= HERMES_DASHBOARD_PORT= HERMES_DASHBOARD_CMD=
+cmd_run "hermes dashboard --host 0.0.0.0 --port 8080 --no-open" "HERMES_DASHBOARD_HOST and _PORT are passed" \
+  HERMES_DASHBOARD_HOST=0.0.0.0 HERMES_DASHBOARD_PORT=8080
+cmd_run "hermes dashboard --host ::1 --port 9119 --no-open" "an IPv6 host, the default port" HERMES_DASHBOARD_HOST=::1
+cmd_run "ran" "HERMES_DASHBOARD_CMD replaces the whole command (host and port unused)" \
+  HERMES_DASHBOARD_CMD="$T/spell/stub" HERMES_DASHBOARD_HOST=0.0.0.0 HERMES_DASHBOARD_PORT=1
+cmd_run "hermes x y" "HERMES_DASHBOARD_CMD is split on spaces and tabs" HERMES_DASHBOARD_CMD="hermes  x	y"
 
 # The cd into HERMES_HOME comes after the root test and the drop: with . in
 # PATH, root never runs an id, eltest or s6-setuidgid planted there.

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make dist: the release tarball lists every binary, script and page at
 # the path an s6-overlay image wants, owner 0:0, modes from package/modes;
-# binaries are static and stripped; the .sha256 beside it verifies.
+# binaries are static and stripped; the .sha256 beside it verifies; the
+# layout and the scripts do not depend on ./configure's paths.
 . "${HS6_TOP:?}/tests/integration/lib.sh"
 
 cd "$HS6_TOP" || exit 111
@@ -30,7 +31,8 @@ check "dist: cont-init.d/015-supervise-perms, 0755 root" has -rwxr-xr-x etc/cont
 check "dist: s6-rc.d/dashboard/run, 0755 root" has -rwxr-xr-x etc/s6-overlay/s6-rc.d/dashboard/run
 check "dist: s6-rc.d/dashboard/finish, 0755 root" has -rwxr-xr-x etc/s6-overlay/s6-rc.d/dashboard/finish
 check "dist: s6-rc.d/dashboard/type, 0644 root" has -rw-r--r-- etc/s6-overlay/s6-rc.d/dashboard/type
-check "dist: dashboard in the user bundle" has -rw-r--r-- etc/s6-overlay/s6-rc.d/user/contents.d/dashboard
+check "dist: dashboard in the user bundle, user-bundles.d" has -rw-r--r-- etc/s6-overlay/user-bundles.d/user/contents.d/dashboard
+check "dist: nothing in s6-rc.d/user (s6-overlay would write /etc at boot)" sh -c "! grep -q ' etc/s6-overlay/s6-rc.d/user' '$T/list'"
 check "dist: dashboard after base" has -rw-r--r-- etc/s6-overlay/s6-rc.d/dashboard/dependencies.d/base
 check "dist: the html docs, 0644 root" has -rw-r--r-- usr/share/doc/hermes-s6/html/index.html
 check "dist: directories are 0755 root" has drwxr-xr-x usr/bin/
@@ -53,3 +55,27 @@ check "dist: the installed 015 runs through with-contenv (absent servicedirs: ex
   env PATH="$T/fake:$PATH" HERMES_S6RC_SERVICEDIRS="$T/nowhere" /usr/bin/execlineb -P "$T/x/etc/cont-init.d/015-supervise-perms"
 check "dist: the installed dashboard run runs through with-contenv (disabled: exit 0)" \
   env -u HERMES_DASHBOARD PATH="$T/fake:$PATH" /usr/bin/execlineb -P "$T/x/etc/s6-overlay/s6-rc.d/dashboard/run"
+check "dist: scripts are rendered for s6-overlay: /command's execlineb, /usr/bin's binaries" \
+  sh -c "head -1 '$T/x/etc/cont-init.d/02-reconcile-profiles' | grep -qx '#!/command/execlineb -P' && grep -q '^/usr/bin/hermes-register-slots ' '$T/x/etc/cont-init.d/02-reconcile-profiles'"
+
+# A tree configured for another prefix makes the same layout. In a copy
+# with this build: configure rewrites config.mak, and only the shebang dir
+# is compiled into the binaries, so the copied objects are marked current
+# rather than rebuilt (a rebuild would prove nothing more here).
+C=$T/prefix-copy
+mkdir -p "$C"
+{ tar -C "$HS6_TOP" --exclude=./.git --exclude="./$B" -cf - . | tar -C "$C" -xf - &&
+  tar -C "$HS6_TOP" -cf - "$B/bin" "$B/lib" "$B/tools" | tar -C "$C" -xf -; } ||
+  { fail "dist, other prefix: unable to copy the tree"; exit 1; }
+if (cd "$C" && ./configure --prefix=/some/where --sysconfdir=/some/where/etc >"$T/conf.out" 2>&1 &&
+    find "$B" -type f -exec touch {} + &&
+    make -s --no-print-directory B="$B" dist >"$T/make2.out" 2>&1); then
+  ok "dist, --prefix=/some/where: make dist succeeds"
+  tar -tvzf "$C/$tgz" > "$T/list2"
+  check "dist, --prefix=/some/where: the same list of paths and modes" \
+    sh -c "[ \"\$(awk '{print \$1, \$2, \$6}' '$T/list')\" = \"\$(awk '{print \$1, \$2, \$6}' '$T/list2')\" ]"
+  mkdir -p "$T/x2"; tar -xzf "$C/$tgz" -C "$T/x2"
+  check "dist, --prefix=/some/where: the same scripts (no /some/where in them)" diff -r "$T/x/etc" "$T/x2/etc"
+else
+  fail "dist, --prefix=/some/where: make dist failed: $(tail -3 "$T/conf.out" "$T/make2.out" | tr '\n' ' ')"
+fi

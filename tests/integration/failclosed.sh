@@ -97,7 +97,7 @@ for f in good $FAULTS; do
 done
 
 # ---- dashboard/run -----------------------------------------------------
-D=$HS6_ETC/s6-rc.d/dashboard
+D=$HS6_ETC/s6-overlay/s6-rc.d/dashboard
 dash_in() {
   env PATH="$T/$1:$T/base" REC="$T/rec/dash-$1" HERMES_DASHBOARD=1 HERMES_USER="$user" HERMES_HOME="$T/home" \
     HERMES_DASHBOARD_CMD="$T/prog" "$EXECLINEB" -P "$D/run" </dev/null >/dev/null 2>&1

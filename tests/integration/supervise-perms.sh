@@ -7,14 +7,24 @@
 
 P=$HS6_ETC/cont-init.d/015-supervise-perms
 
+# Not root (s6-overlay's USER mode): the services are the user's already.
+if is_root; then unpriv() { as_nobody "$@"; }; else unpriv() { "$@"; }; fi
+mkdir -p "$T/sd-user/svc"
+out=$(unpriv env HERMES_S6RC_SERVICEDIRS="$T/sd-user" HERMES_USER=nobody "$P" 2>&1); rc=$?
+check "015 not as root: exits 0" test "$rc" = 0
+case $out in
+  *'not root: '*'nothing to open'*) ok "015 not as root: says it has nothing to open" ;;
+  *) fail "015 not as root: says it has nothing to open: it said: $out" ;;
+esac
+check_not "015 not as root: touches nothing" test -e "$T/sd-user/svc/supervise"
+
+if ! is_root; then
+  skip "015: absent servicedirs, live: need root (s6-supervise and chown)"
+  exit 0
+fi
 check_exit 0 "015: an absent servicedirs root is not an error" \
   env HERMES_S6RC_SERVICEDIRS="$T/nowhere" HERMES_USER=nobody "$P"
 check "015: ... and says so" sh -c "env HERMES_S6RC_SERVICEDIRS='$T/nowhere' '$P' 2>&1 | grep -q 'does not exist'"
-
-if ! is_root; then
-  skip "015: live: needs root (s6-supervise and chown)"
-  exit 0
-fi
 
 # As s6-rc lays it out: /run/s6-rc is a symlink to the live directory.
 mkdir -p "$T/s6-rc:s6-rc-init:hs6test/servicedirs"
