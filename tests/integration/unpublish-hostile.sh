@@ -1,0 +1,145 @@
+#!/bin/sh
+# Issue 10, against a real s6-svscan: hermes-unpublish-slot refuses what is
+# not a slot; finishes when the application user fills the control FIFO
+# and when the gateway ignores SIGTERM (escalation), within its bound; is
+# killed with SIGKILL at every system call and then rerun, leaving the
+# invariant and no hidden supervisor; and the logger of a slot whose log
+# dir is a symlink keeps the gateway's output going, once, without a crash
+# loop and without writing outside the volume.
+. "${HS6_TOP:?}/tests/integration/lib.sh"
+
+S=$T/scan H=$T/home
+mkdir -p "$S" "$H"
+if ! is_root || ! getent passwd "$NOBODY" >/dev/null; then
+  skip "unpublish hostile: needs root and a passwd entry for uid $NOBODY"; exit 0
+fi
+NOBODY_NAME=$(getent passwd "$NOBODY" | cut -d: -f1)
+chown "$NOBODY:$NOBODY" "$H"
+export STUB_DIR="$T/stub"; mkdir -p "$STUB_DIR"; chmod 0777 "$STUB_DIR"
+cp "$HS6_TOP/tests/stub-gateway" "$T/stub-gateway"; chmod 0755 "$T/stub-gateway"
+# A gateway that ignores SIGTERM (sleep inherits the ignored signal).
+printf '#!/bin/sh\ntrap "" TERM\necho stubborn started\nexec sleep 1000\n' >"$T/stubborn"; chmod 0755 "$T/stubborn"
+slot() {  # slot NAME [PROG]: render, seed and publish gateway-NAME
+  hermes-render-slot -E -b /usr/bin -h "$H" -r "$NOBODY_NAME" -x "${2:-$T/stub-gateway}" -u "$S/.gateway-$1.s" "$1" \
+    hermes-seed-supervise -g "$NOBODY" "$S/.gateway-$1.s" \
+    hermes-publish-slot "$S/.gateway-$1.s" "$S/gateway-$1"
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+alive() { kill -0 "$1" 2>/dev/null; }
+start_svscan "$S" || exit 1
+svscan_pid=${SVSCANS# }; svscan_pid=${svscan_pid%%:*}
+# live_supervisors: the live s6-supervise children of our s6-svscan, "ARG CWD".
+live_supervisors() {
+  ps -o pid=,stat=,args= --ppid "$svscan_pid" | while read -r _p _st _c _a; do
+    [ "$_c" = s6-supervise ] || continue
+    case $_st in Z*|X*) continue ;; esac
+    echo "$_a $(readlink "/proc/$_p/cwd")"
+  done
+}
+no_supervisor_of() { ! live_supervisors | grep -q "^$1 "; }
+up() {  # up NAME: published, scanned, service and logger up
+  s6-svscanctl -a "$S" && wait_until 5000 svc_up "$S/gateway-$1" && wait_until 5000 svc_up "$S/gateway-$1/log"
+}
+
+# --- not a slot
+o=$(hermes-unpublish-slot "$S/.s6-svscan" 2>&1); r=$?
+if [ "$r" = 100 ] && [ "$(printf '%s\n' "$o" | wc -l)" = 1 ] && [ -p "$S/.s6-svscan/control" ]; then
+  ok "hostile: .s6-svscan is refused: exit 100, one line, left alone"
+else
+  fail "hostile: .s6-svscan: exit $r: $o"
+fi
+mkdir -p "$S/gateway-norun"; echo keep >"$S/gateway-norun/data"
+check_exit 100 "hostile: a gateway-* dir without run is refused" hermes-unpublish-slot "$S/gateway-norun"
+check "hostile: ... and left alone" test -f "$S/gateway-norun/data"
+rm -rf "$S/gateway-norun"
+
+# --- the user fills the control FIFO during unpublish
+slot f >/dev/null && up f || fail "hostile: slot f did not come up"
+svc=$(s6-svstat -o pid "$S/gateway-f")
+fillers=
+for i in 1 2 3; do
+  timeout 30 s6-applyuidgid -u "$NOBODY" -g "$NOBODY" -G '' sh -c "exec cat /dev/zero >'$S/gateway-f/supervise/control'" 2>/dev/null &
+  fillers="$fillers $!"
+done
+sleep 0.3
+t0=$(now_ms); o=$(hermes-unpublish-slot -t 3000 "$S/gateway-f" 2>&1); r=$?; t1=$(now_ms)
+if [ "$r" = 0 ] && [ ! -e "$S/gateway-f" ] && [ ! -e "$S/.gateway-f" ]; then
+  ok "hostile: unpublish with the user filling control: exit 0, slot gone ($((t1 - t0)) ms)"
+else
+  fail "hostile: unpublish with the user filling control: exit $r after $((t1 - t0)) ms: $o"
+fi
+check "hostile: ... the gateway and both supervisors are gone" \
+  sh -c "! kill -0 $svc 2>/dev/null && [ -z \"\$(ps -o args= --ppid $svscan_pid | grep 'gateway-f')\" ]"
+for p in $fillers; do wait "$p" 2>/dev/null; done
+
+# --- a gateway that ignores SIGTERM
+slot t "$T/stubborn" >/dev/null && up t || fail "hostile: slot t did not come up"
+svc=$(s6-svstat -o pid "$S/gateway-t")
+t0=$(now_ms); o=$(hermes-unpublish-slot -t 500 "$S/gateway-t" 2>&1); r=$?; t1=$(now_ms)
+if [ "$r" = 0 ] && ! alive "$svc" && [ ! -e "$S/gateway-t" ] && [ ! -e "$S/.gateway-t" ]; then
+  ok "hostile: a gateway that ignores SIGTERM is killed, slot gone, exit 0 ($((t1 - t0)) ms)"
+else
+  fail "hostile: a gateway that ignores SIGTERM: exit $r, pid $svc alive: $(alive "$svc" && echo yes), $(ls -A "$S" | tr '\n' ' '): $o"
+fi
+if [ $((t1 - t0)) -lt 5500 ]; then ok "hostile: ... within -t 500 + the escalation bound ($((t1 - t0)) ms)"; else fail "hostile: ... took $((t1 - t0)) ms"; fi
+case $o in *"did not stop in time"*) ok "hostile: ... and says it killed them" ;; *) fail "hostile: no warning about the kill: $o" ;; esac
+check "hostile: ... no supervisor left for it" wait_until 1000 no_supervisor_of gateway-t
+
+# --- SIGKILL at every system call of unpublish, then a rerun
+if command -v strace >/dev/null 2>&1; then
+  slot k >/dev/null && up k || fail "hostile: slot k did not come up"
+  strace -f -qq -o "$T/trace" hermes-unpublish-slot "$S/gateway-k" >/dev/null 2>&1
+  # The system calls from the first one on the scandir: before it, a kill
+  # is the same as not having run at all.
+  sed -n 's/^[0-9]* *\([a-z0-9_]*\)(.*/\1/p' "$T/trace" >"$T/calls"
+  skipped=$(sed -n 's/^[0-9]* *\([a-z0-9_]*(.*\)/\1/p' "$T/trace" | grep -n -F "$S" | head -1 | cut -d: -f1)
+  total=$(wc -l <"$T/calls")
+  bad=0 first= n=0 i=0
+  : >"$T/seen"
+  while read -r call; do
+    i=$((i + 1))
+    echo "$call" >>"$T/seen"
+    [ "$i" -lt "${skipped:-1}" ] && continue
+    k=$(grep -cx "$call" "$T/seen")
+    n=$((n + 1))
+    [ -e "$S/gateway-k" ] || { slot k >/dev/null 2>&1 && up k; } || { bad=$((bad + 1)); first=${first:-"call $i ($call #$k): setup failed"}; continue; }
+    strace -f -qq -o /dev/null -e trace="$call" -e inject="$call:signal=KILL:when=$k" \
+      hermes-unpublish-slot "$S/gateway-k" >/dev/null 2>&1
+    if ! hermes-unpublish-slot -t 5000 "$S/gateway-k" 2>>"$T/kill.err"; then
+      bad=$((bad + 1)); first=${first:-"call $i ($call #$k): the rerun failed"}; continue
+    fi
+    if [ -e "$S/gateway-k" ] || [ -e "$S/.gateway-k" ] || ! wait_until 1000 no_supervisor_of gateway-k; then
+      bad=$((bad + 1)); first=${first:-"call $i ($call #$k): left $(ls -A "$S" | tr '\n' ' ') $(live_supervisors | tr '\n' ,)"}
+    fi
+  done <"$T/calls"
+  if [ "$bad" = 0 ] && [ "$n" -gt 20 ]; then ok "hostile: SIGKILL at each of $n system calls of unpublish, then a rerun: slot gone, no hidden supervisor"
+  else fail "hostile: SIGKILL at $n system calls: $bad bad; first: $first; $(tail -2 "$T/kill.err" | tr '\n' ' ')"; fi
+else
+  skip "hostile: SIGKILL at every system call: strace not installed"
+fi
+
+# --- a symlinked log dir: one to a dir the user can write, one to a root-only dir
+mkdir -p "$H/logs/gateways" "$T/out-user" "$T/out-root"
+chown -R "$NOBODY:$NOBODY" "$H/logs" "$T/out-user"
+ln -s "$T/out-user" "$H/logs/gateways/lu"; ln -s "$T/out-root" "$H/logs/gateways/lr"
+for n in lu lr; do
+  slot "$n" >/dev/null && s6-svscanctl -a "$S" && wait_until 5000 svc_up "$S/gateway-$n" ||
+    fail "hostile: slot $n did not come up"
+done
+sleep 0.3
+p_lu=$(s6-svstat -o pid "$S/gateway-lu/log") p_lr=$(s6-svstat -o pid "$S/gateway-lr/log")
+sleep 2.2
+bad=
+for n in lu lr; do
+  eval "p=\$p_$n"
+  [ "$(s6-svstat -o up,pid "$S/gateway-$n/log")" = "true $p" ] || bad="$bad $n(logger restarted: $p -> $(s6-svstat -o pid "$S/gateway-$n/log"))"
+  svc_up "$S/gateway-$n" || bad="$bad $n(gateway down)"
+done
+if [ -z "$bad" ]; then ok "hostile: symlinked log dirs: the gateways run, the loggers do not crash-loop (same pid for 2 s)"
+else fail "hostile: symlinked log dirs:$bad: $(grep -e gateway-lu -e gateway-lr "$T/svscan.log" | tail -3 | tr '\n' ' ')"; fi
+check "hostile: ... nothing written outside the volume" sh -c "[ -z \"\$(ls -A '$T/out-user' '$T/out-root' | grep -v ':\$' | grep .)\" ]"
+check "hostile: ... the gateway's output goes to the container's log" \
+  sh -c "grep -q 'stub lu started' '$T/svscan.log' && grep -q 'stub lr started' '$T/svscan.log'"
+n_warn=$(grep -c 'gateway-lu/log: warning: unable to use' "$T/svscan.log")
+if [ "$n_warn" = 1 ]; then ok "hostile: ... and the logger says so once"; else fail "hostile: the logger warned $n_warn times"; fi
+for n in lu lr; do hermes-unpublish-slot "$S/gateway-$n" || fail "hostile: unpublish gateway-$n"; done
