@@ -295,8 +295,10 @@ Error unpublish_slot(char const *slot, unsigned timeout_ms)
     {
         Fd dir = open_dir(pfd.get(), base.c_str());
         if (!dir) return fail_sys(exit_sys, "open {}", slot);
-        if (!stat_at(dir.get(), "run", st) || !S_ISREG(st.st_mode))
-            return fail(exit_usage, "{} is not a slot: no run file, not a service dir", slot);
+        // A service dir, maybe a half-built one: run, type or supervise/.
+        if (!stat_at(dir.get(), "run", st) && !stat_at(dir.get(), "type", st) &&
+            !(stat_at(dir.get(), "supervise", st) && S_ISDIR(st.st_mode)))
+            return fail(exit_usage, "{} is not a slot: no run, type or supervise/, not a service dir", slot);
     }
 
     std::string const hidden = hidden_slot_name(base);

@@ -396,7 +396,7 @@ TEST_F(Publish, UnpublishRefusesWhatIsNotASlot)
     expect_error(hs6::unpublish_slot(at("other").c_str(), 100), 100, "is not a slot");
     ASSERT_EQ(::mkdir(at("gateway-x").c_str(), 0755), 0);
     std::ofstream(at("gateway-x/data")) << "keep";
-    expect_error(hs6::unpublish_slot(at("gateway-x").c_str(), 100), 100, "no run file");
+    expect_error(hs6::unpublish_slot(at("gateway-x").c_str(), 100), 100, "no run, type or supervise/");
     EXPECT_TRUE(exists(at("gateway-x/data")));
     expect_error(hs6::unpublish_slot(at("gateway-").c_str(), 100), 100, "is not a slot");
 }

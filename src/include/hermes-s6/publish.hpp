@@ -48,7 +48,8 @@ inline constexpr unsigned unpublish_escalation_ms = 2000;
 // deadline it escalates, for up to unpublish_escalation_ms more each:
 // SIGKILL to the supervisor's children, then SIGTERM to the supervisor
 // (kill_supervised in control.hpp), and warns that it did. An absent slot
-// is success. Only a gateway-* directory holding a run file is a slot:
+// is success. Only a gateway-* directory holding run, type or supervise/
+// (a service dir, maybe half-built) is a slot:
 // anything else is 100, untouched. 99 when a supervisor is still there
 // after the escalation: the tree stays under the hidden name, which the
 // message names. A failure before any supervisor was told to exit undoes
