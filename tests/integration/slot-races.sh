@@ -86,6 +86,19 @@ else fail "races: unpublish under a held lock: exit $r: $(cat "$T/busy.err")"; f
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 check "races: the lock free again, unpublish goes through" hermes-unpublish-slot "$S/gateway-l"
 
+# --- USER mode: the same lock in the user's own scandir; and root refuses
+# a lock dir that the user made.
+U=$T/userscan; mkdir -p "$U"; chown "$NOBODY:$NOBODY" "$U"
+as_nobody hermes-render-slot -E -b /usr/bin -u "$U/.gateway-u.s" u >/dev/null
+check "races: USER mode: publish as the user" as_nobody hermes-publish-slot "$U/.gateway-u.s" "$U/gateway-u"
+check "races: USER mode: the lock dir is the user's, 0700" test "$(stat -c %u:%a "$U/.hermes-s6-locks")" = "$NOBODY:700"
+check "races: USER mode: unpublish as the user" as_nobody hermes-unpublish-slot "$U/gateway-u"
+hermes-render-slot -E -b /usr/bin -u "$U/.gateway-u.s" u >/dev/null
+o=$(hermes-publish-slot "$U/.gateway-u.s" "$U/gateway-u" 2>&1); r=$?
+case "$r:$o" in 111:*"owned by uid $NOBODY"*) ok "races: root refuses a lock dir the user made (111)" ;;
+  *) fail "races: root with a user-made lock dir: exit $r: $o" ;; esac
+check "races: ... and publishes nothing" test ! -e "$U/gateway-u" -a ! -e "$U/.gateway-u.s"
+
 # --- two reconciles at once, 40 rounds
 reconcile() {
   hermes-register-slots -u "$NOBODY" -g "$NOBODY" -r "$NOBODY_NAME" -x "$T/stub-gateway" -b /usr/bin -E \
