@@ -73,7 +73,9 @@ std::string gateway_command(std::string_view profile, RenderOptions const &o)
 // symlink on logs, logs/gateways or it, a directory it can write, its lock
 // not held by another s6-log), mkdir -p it, remove a stale lock (one it
 // cannot write: left by a logger run as root) and run s6-log on it.
-// Otherwise say so once on stderr and run s6-log with stdout as its only
+// The checks use test(1), not eltest: with eltest broken, the root
+// decision above fails closed (drops to the user), and the logs still go
+// to the volume. Otherwise say so once on stderr and run s6-log with stdout as its only
 // action (the container's log, as s6-svscan's output): the gateway's
 // output still goes somewhere, and the logger does not die every second
 // on a volume it cannot use. indent prefixes every line.
@@ -85,11 +87,11 @@ std::string logger_tail(std::string_view profile, char const *indent)
     return in + "importas -i h HERMES_HOME\n" +
            in + "ifelse\n" +
            in + "{\n" +
-           in + "  if { eltest ! -L " + logs + " -a ! -L " + logs + "/gateways -a ! -L " + dir + " }\n" +
+           in + "  if { test ! -L " + logs + " -a ! -L " + logs + "/gateways -a ! -L " + dir + " }\n" +
            in + "  if { mkdir -p -- " + dir + " }\n" +
-           in + "  if { eltest -d " + dir + " -a ! -L " + dir + " -a -w " + dir + " -a -x " + dir + " -a ! -L " +
+           in + "  if { test -d " + dir + " -a ! -L " + dir + " -a -w " + dir + " -a -x " + dir + " -a ! -L " +
            dir + "/lock }\n" +
-           in + "  if { ifelse { eltest -w " + dir + "/lock } { s6-setlock -n " + dir + "/lock true } true }\n" +
+           in + "  if { ifelse { test -w " + dir + "/lock } { s6-setlock -n " + dir + "/lock true } true }\n" +
            in + "  rm -f -- " + dir + "/lock\n" +
            in + "}\n" +
            in + "{ s6-log 1 n10 s1000000 T " + dir + " }\n" +

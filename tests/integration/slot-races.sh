@@ -57,8 +57,12 @@ invariant() {
   wait_until 1000 processes_ok || _w="$_w supervisors: $(supervisors | tr '\n' ',')"
   [ -z "$_w" ] || { echo "$_w"; return 1; }
 }
-unpublish_all() {
-  for _d in "$S"/gateway-*; do [ -e "$_d" ] && hermes-unpublish-slot -t 5000 "$_d"; done
+unpublish_all() {  # exit 1 if any unpublish failed
+  _r=0
+  for _d in "$S"/gateway-*; do
+    if [ -e "$_d" ]; then hermes-unpublish-slot -t 5000 "$_d" || _r=1; fi
+  done
+  return $_r
 }
 
 # --- a held lock: the others wait, then answer busy
@@ -152,4 +156,4 @@ for i in $(seq 1 40); do
 done
 if [ "$bad" = 0 ]; then ok "races: publish -f x unpublish, 40 rounds: the invariant held, nothing hidden left"
 else fail "races: publish -f x unpublish, 40 rounds: $bad bad; first: $first; $(tail -2 "$T/pu.err" | tr '\n' ' ')"; fi
-unpublish_all
+unpublish_all || fail "races: the final unpublish failed"

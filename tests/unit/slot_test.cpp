@@ -202,7 +202,7 @@ TEST(RenderLogRun, DirAndLogger)
     EXPECT_TRUE(contains(log, "{ s6-log 1 n10 s1000000 T ${h}/logs/gateways/alpha }\n"));
     // Issue 10: an unusable log dir (symlink, not a writable dir, lock held)
     // falls back to stdout, said once, instead of a crash loop.
-    EXPECT_TRUE(contains(log, "eltest ! -L ${h}/logs -a ! -L ${h}/logs/gateways -a ! -L ${h}/logs/gateways/alpha }"));
+    EXPECT_TRUE(contains(log, "test ! -L ${h}/logs -a ! -L ${h}/logs/gateways -a ! -L ${h}/logs/gateways/alpha }"));
     EXPECT_TRUE(contains(log, "s6-setlock -n ${h}/logs/gateways/alpha/lock true"));
     EXPECT_TRUE(contains(log, "logging to stdout instead\" }\ns6-log 1\n"));
     EXPECT_FALSE(contains(log, "chown"));
