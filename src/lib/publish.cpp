@@ -1,6 +1,7 @@
 // Publishing a rendered slot into a scandir and taking one out: single
-// renames that s6-svscan sees whole, and supervise/lock to know (and
-// decide) whether an s6-supervise runs on a tree.
+// renames that s6-svscan sees whole, the slot's lock so that one writer
+// works on it at a time, and supervise/lock to know (and decide) whether
+// an s6-supervise runs on a tree.
 #include <hermes-s6/publish.hpp>
 
 #include <hermes-s6/control.hpp>
@@ -18,9 +19,150 @@
 
 namespace hs6 {
 
+std::string hidden_slot_name(std::string_view slot_base) { return "." + std::string(slot_base); }
+
 namespace {
 
 bool dot_name(std::string_view b) { return !b.empty() && b[0] == '.' && b != "." && b != ".."; }
+
+// Opens the directory path (no-follow) into out; else need_dir()'s messages
+// as an Error. (A local copy until fs.hpp has an Error-returning need_dir.)
+Error open_parent(std::string const &path, Fd &out)
+{
+    out = open_dir(path.c_str());
+    if (out) return ok();
+    int const err = errno;
+    std::string n = path;
+    while (n.size() > 1 && n.back() == '/') n.pop_back();
+    struct stat st;
+    if ((err == ELOOP || err == ENOTDIR) && stat_at(AT_FDCWD, n.c_str(), st)) {
+        if (S_ISLNK(st.st_mode)) return fail(exit_sys, "{} is a symbolic link: not followed", path);
+        if (!S_ISDIR(st.st_mode)) return fail(exit_sys, "{} is not a directory", path);
+    }
+    errno = err;
+    return fail_sys(exit_sys, "open {}", path);
+}
+
+std::string join(std::string const &parent, std::string const &base)
+{
+    if (parent == ".") return base;
+    return (parent == "/" ? "/" : parent + "/") + base;
+}
+
+// ---- the teardown ---------------------------------------------------------
+
+struct Teardown {
+    int parentfd;
+    std::string hidden;      // base name of the tree, under parentfd
+    std::string path;        // for messages
+    struct timespec deadline;
+    bool told = false;       // a supervisor was told to exit: no way back
+    bool escalated = false;
+    std::vector<Fd> locks;   // the supervise/locks taken, held to the end
+};
+
+// Makes the s6-supervise of the service dir open at svcfd exit and takes
+// its lock. A supervisor that holds the lock but does not read its FIFO
+// yet (it is starting) gets the command again every 10 ms; a full FIFO is
+// waited out until the deadline. Past the deadline: kill_supervised(),
+// then up to unpublish_escalation_ms for the lock.
+Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct timespec const &deadline)
+{
+    LockCreated created;
+    Fd lock = open_supervise_lock(svcfd, created);
+    if (!lock) return fail_sys(exit_sys, "open {}/supervise/lock", path);
+    bool sent = false;
+    while (!deadline_passed(deadline)) {
+        if (try_supervise_lock(lock.get())) {
+            t.locks.push_back(std::move(lock));
+            return ok();
+        }
+        if (errno != EAGAIN) return fail_sys(exit_sys, "lock {}/supervise/lock", path);
+        if (!sent) {
+            Sent s;
+            if (send_control(svcfd, "dx", s, &deadline)) {
+                sent = s == Sent::sent;
+                if (sent) t.told = true;
+            } else if (errno != ETIMEDOUT) {
+                if (!t.told) return fail_sys(exit_sys, "write to {}/supervise/control", path);
+                warn_sys("write to {}/supervise/control", path);
+                break; // escalate
+            }
+        }
+        struct timespec const wake = sent ? deadline : earlier(deadline, deadline_in(10));
+        if (wait_supervise_lock(lock.get(), wake)) {
+            t.locks.push_back(std::move(lock));
+            return ok();
+        }
+        if (errno != ETIMEDOUT) return fail_sys(exit_sys, "lock {}/supervise/lock", path);
+    }
+    // Escalation: kill what it runs, tell it to exit by signal, not
+    // through a FIFO that the group can fill.
+    struct timespec const grace = deadline_in(unpublish_escalation_ms);
+    struct timespec const hard_at = deadline_in(unpublish_escalation_ms / 2);
+    for (;;) {
+        if (try_supervise_lock(lock.get())) break;
+        if (errno != EAGAIN) return fail_sys(exit_sys, "lock {}/supervise/lock", path);
+        if (deadline_passed(grace))
+            return fail(exit_timeout, "timed out waiting for the s6-supervise of {} to exit: left in place as {}",
+                        path, t.path);
+        Sent s;
+        send_control(svcfd, "k", s); // s6-svc -k, if the FIFO has room
+        // SIGTERM first; SIGKILL once half the grace has gone by.
+        kill_supervised(lock_holder(lock.get()), deadline_passed(hard_at));
+        t.told = true;
+        t.escalated = true;
+        // Again every 50 ms: a finish script, or a service restarted before
+        // the SIGTERM arrived, is killed too.
+        if (wait_supervise_lock(lock.get(), earlier(grace, deadline_in(50)))) break;
+        if (errno != ETIMEDOUT) return fail_sys(exit_sys, "lock {}/supervise/lock", path);
+    }
+    t.locks.push_back(std::move(lock));
+    return ok();
+}
+
+// Stops the supervisors of the tree t.hidden (the service's, then the
+// logger's, so that the logger gets the service's last lines) and removes
+// it.
+Error tear_down(Teardown &t)
+{
+    Fd dir = open_dir(t.parentfd, t.hidden.c_str());
+    if (!dir) return fail_sys(exit_sys, "open {}", t.path);
+    if (Error e = stop_supervisor(t, dir.get(), t.path, t.deadline)) return e;
+    struct stat st;
+    if (stat_at(dir.get(), "log", st) && S_ISDIR(st.st_mode)) {
+        Fd log = open_dir(dir.get(), "log");
+        if (!log) return fail_sys(exit_sys, "open {}/log", t.path);
+        // The logger gets at least a moment, even when the service used up
+        // the deadline.
+        struct timespec const d = t.escalated ? deadline_in(500) : t.deadline;
+        if (Error e = stop_supervisor(t, log.get(), t.path + "/log", d)) return e;
+    }
+    if (!remove_tree(t.parentfd, t.hidden.c_str())) return fail_sys(exit_sys, "remove {}", t.path);
+    if (t.escalated) warnf("{} did not stop in time: its processes were killed", t.path);
+    return ok();
+}
+
+// Finishes a teardown of slot base left half-done (by a killed unpublish)
+// under its hidden name in parentfd, if there is one.
+Error finish_teardown(int parentfd, std::string const &parent, std::string const &base,
+                      struct timespec const &deadline)
+{
+    std::string const hidden = hidden_slot_name(base);
+    struct stat st;
+    if (!stat_at(parentfd, hidden.c_str(), st)) {
+        if (errno == ENOENT) return ok();
+        return fail_sys(exit_sys, "stat {}", join(parent, hidden));
+    }
+    Teardown t{parentfd, hidden, join(parent, hidden), deadline, true, false, {}};
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlinkat(parentfd, hidden.c_str(), 0) < 0) return fail_sys(exit_sys, "remove {}", t.path);
+        return ok();
+    }
+    return tear_down(t);
+}
+
+// ---- publish -------------------------------------------------------------
 
 // A supervise/lock held by this process for as long as it lives, with
 // what had to be created to take it.
@@ -37,156 +179,142 @@ struct Publish {
     char const *slot;
     std::vector<HeldLock> locks;
 
-    // Undoes what was done to the slot, removes the staging dir, dies.
-    [[noreturn]] void fail(int code, std::string const &msg, int err = 0)
+    // Undoes what was done to the slot, removes the staging dir.
+    Error fail(Error e)
     {
         for (auto &l : locks) undo_supervise_lock(l.svcfd, l.created);
         if (!remove_tree(parentfd, staging_base.c_str())) warn_sys("remove {}", staging);
-        if (err) die_errno(code, err, msg);
-        die(code, msg);
+        return e;
     }
+    Error fail(int code, std::string const &msg, int err = 0) { return fail(Error{code, err, msg}); }
 
-    // Takes the supervise/lock of the service dir open at svcfd, or dies 1
-    // when a live s6-supervise holds it.
-    void hold(int svcfd, std::string const &path)
+    // Takes the supervise/lock of the service dir open at svcfd; a live
+    // s6-supervise holding it is a documented no.
+    Error hold(int svcfd, std::string const &path)
     {
         HeldLock l{svcfd, Fd(), {}};
         l.fd = open_supervise_lock(svcfd, l.created);
-        if (!l.fd) fail(exit_sys, fmt::format("open {}/supervise/lock", path), errno);
+        if (!l.fd) return fail(exit_sys, fmt::format("open {}/supervise/lock", path), errno);
         if (!try_supervise_lock(l.fd.get())) {
             int const err = errno;
             undo_supervise_lock(svcfd, l.created);
-            if (err == EAGAIN) fail(exit_no, fmt::format("{} is supervised: unregister it first", path));
-            fail(exit_sys, fmt::format("lock {}/supervise/lock", path), err);
+            if (err == EAGAIN) return fail(exit_no, fmt::format("{} is supervised: unregister it first", path));
+            return fail(exit_sys, fmt::format("lock {}/supervise/lock", path), err);
         }
         locks.push_back(std::move(l));
+        return ok();
     }
 };
 
 } // namespace
 
-void publish_slot(char const *staging, char const *slot, bool force)
+Error publish_slot(char const *staging, char const *slot, bool force, unsigned lock_ms)
 {
     std::string const sbase(base_name(staging));
     std::string const tbase(base_name(slot));
-    if (!dot_name(sbase)) fatal(exit_usage, "staging dir {} must be a dot-prefixed name", staging);
+    if (!dot_name(sbase)) return hs6::fail(exit_usage, "staging dir {} must be a dot-prefixed name", staging);
     if (tbase.empty() || tbase[0] == '.' || tbase == "/")
-        fatal(exit_usage, "slot dir {} must not be a dot-prefixed name (s6-svscan would not see it)", slot);
+        return hs6::fail(exit_usage, "slot dir {} must not be a dot-prefixed name (s6-svscan would not see it)", slot);
+    if (sbase == hidden_slot_name(tbase))
+        return hs6::fail(exit_usage, "staging dir {} must not be named {} (unpublish hides {} under that name)",
+                         staging, sbase, slot);
     std::string const sparent = dir_name(staging), tparent = dir_name(slot);
-    Fd sp = need_dir(-100, sparent.c_str(), sparent);
-    Fd tp = need_dir(-100, tparent.c_str(), tparent);
+    Fd sp, tp;
+    if (Error e = open_parent(sparent, sp)) return e;
+    if (Error e = open_parent(tparent, tp)) return e;
     Publish p{sp.get(), sbase, staging, slot, {}};
     struct stat sst, tst;
-    if (::fstat(sp.get(), &sst) < 0) p.fail(exit_sys, fmt::format("stat {}", sparent), errno);
-    if (::fstat(tp.get(), &tst) < 0) p.fail(exit_sys, fmt::format("stat {}", tparent), errno);
+    if (::fstat(sp.get(), &sst) < 0) return p.fail(exit_sys, fmt::format("stat {}", sparent), errno);
+    if (::fstat(tp.get(), &tst) < 0) return p.fail(exit_sys, fmt::format("stat {}", tparent), errno);
     if (sst.st_dev != tst.st_dev || sst.st_ino != tst.st_ino)
-        p.fail(exit_usage, fmt::format("{} and {} are not in the same directory", staging, slot));
+        return p.fail(exit_usage, fmt::format("{} and {} are not in the same directory", staging, slot));
 
     struct stat st;
-    if (!stat_at(sp.get(), sbase.c_str(), st)) fatal_sys(exit_sys, "stat {}", staging);
-    if (!S_ISDIR(st.st_mode)) p.fail(exit_sys, fmt::format("publish {}: not a directory", staging));
+    if (!stat_at(sp.get(), sbase.c_str(), st)) return fail_sys(exit_sys, "stat {}", staging);
+    if (!S_ISDIR(st.st_mode)) return p.fail(exit_sys, fmt::format("publish {}: not a directory", staging));
 
-    if (::renameat2(sp.get(), sbase.c_str(), sp.get(), tbase.c_str(), RENAME_NOREPLACE) == 0) return;
-    if (errno != EEXIST) p.fail(exit_sys, fmt::format("rename {} to {}", staging, slot), errno);
+    // One writer per slot from here on.
+    struct timespec const deadline = deadline_in(lock_ms);
+    SlotLock slot_lock;
+    if (Error e = lock_slot(sp.get(), tparent, tbase, deadline, slot_lock)) return p.fail(std::move(e));
+    if (Error e = finish_teardown(sp.get(), tparent, tbase, deadline)) return p.fail(std::move(e));
 
-    if (!stat_at(sp.get(), tbase.c_str(), st)) p.fail(exit_sys, fmt::format("stat {}", slot), errno);
-    if (!S_ISDIR(st.st_mode)) p.fail(exit_sys, fmt::format("replace {}: not a directory", slot));
-    if (!force) p.fail(exit_no, fmt::format("{} is already registered", slot));
+    if (::renameat2(sp.get(), sbase.c_str(), sp.get(), tbase.c_str(), RENAME_NOREPLACE) == 0) return ok();
+    if (errno != EEXIST) return p.fail(exit_sys, fmt::format("rename {} to {}", staging, slot), errno);
+
+    if (!stat_at(sp.get(), tbase.c_str(), st)) return p.fail(exit_sys, fmt::format("stat {}", slot), errno);
+    if (!S_ISDIR(st.st_mode)) return p.fail(exit_sys, fmt::format("replace {}: not a directory", slot));
+    if (!force) return p.fail(exit_no, fmt::format("{} is already registered", slot));
 
     // Hold the old tree's locks across the exchange: a supervisor already
     // running makes us refuse, and none can start on it afterwards.
     Fd old = open_dir(sp.get(), tbase.c_str());
-    if (!old) p.fail(exit_sys, fmt::format("open {}", slot), errno);
-    p.hold(old.get(), slot);
+    if (!old) return p.fail(exit_sys, fmt::format("open {}", slot), errno);
+    if (Error e = p.hold(old.get(), slot)) return e;
     Fd oldlog;
     if (stat_at(old.get(), "log", st) && S_ISDIR(st.st_mode)) {
         oldlog = open_dir(old.get(), "log");
-        if (!oldlog) p.fail(exit_sys, fmt::format("open {}/log", slot), errno);
-        p.hold(oldlog.get(), std::string(slot) + "/log");
+        if (!oldlog) return p.fail(exit_sys, fmt::format("open {}/log", slot), errno);
+        if (Error e = p.hold(oldlog.get(), std::string(slot) + "/log")) return e;
     }
 
     if (::renameat2(sp.get(), sbase.c_str(), sp.get(), tbase.c_str(), RENAME_EXCHANGE) < 0)
-        p.fail(exit_sys, fmt::format("exchange {} and {}", staging, slot), errno);
+        return p.fail(exit_sys, fmt::format("exchange {} and {}", staging, slot), errno);
     // Published. The old tree is under the staging name now, dot-named: a
     // failure to remove it is only worth a warning (the next render of
     // that staging dir removes it).
     if (!remove_tree(sp.get(), sbase.c_str())) warn_sys("remove the replaced tree, now {}", staging);
+    return ok();
 }
 
-namespace {
+// ---- unpublish -------------------------------------------------------------
 
-struct timespec earlier(struct timespec const &a, struct timespec const &b)
-{
-    if (a.tv_sec != b.tv_sec) return a.tv_sec < b.tv_sec ? a : b;
-    return a.tv_nsec < b.tv_nsec ? a : b;
-}
-
-// Makes the s6-supervise of the service dir open at svcfd exit and returns
-// its lock, held. A supervisor that holds the lock but does not read its
-// FIFO yet (it is starting) gets the command again every 10 ms.
-Fd stop_supervisor(int svcfd, std::string const &path, std::string const &left_as,
-                   struct timespec const &deadline)
-{
-    LockCreated created;
-    Fd lock = open_supervise_lock(svcfd, created);
-    if (!lock) fatal_sys(exit_sys, "open {}/supervise/lock", path);
-    bool sent = false;
-    for (;;) {
-        if (try_supervise_lock(lock.get())) return lock;
-        if (errno != EAGAIN) fatal_sys(exit_sys, "lock {}/supervise/lock", path);
-        if (!sent) {
-            Sent s;
-            if (!send_control(svcfd, "dx", s)) fatal_sys(exit_sys, "write to {}/supervise/control", path);
-            sent = s == Sent::sent;
-        }
-        struct timespec const wake = sent ? deadline : earlier(deadline, deadline_in(10));
-        if (wait_supervise_lock(lock.get(), wake)) return lock;
-        if (errno != ETIMEDOUT) fatal_sys(exit_sys, "lock {}/supervise/lock", path);
-        if (deadline_passed(deadline))
-            fatal(exit_timeout, "timed out waiting for the s6-supervise of {} to exit: left in place as {}", path,
-                  left_as);
-    }
-}
-
-} // namespace
-
-void unpublish_slot(char const *slot, unsigned timeout_ms)
+Error unpublish_slot(char const *slot, unsigned timeout_ms)
 {
     std::string const base(base_name(slot));
-    if (base.empty() || base == "." || base == ".." || base == "/") fatal(exit_usage, "invalid slot dir {}", slot);
+    if (base.empty() || base == "." || base == ".." || base == "/") return fail(exit_usage, "invalid slot dir {}", slot);
+    if (base.rfind("gateway-", 0) != 0 || base.size() == 8)
+        return fail(exit_usage, "{} is not a slot: only gateway-* service dirs are unpublished", slot);
     std::string const parent = dir_name(slot);
-    Fd pfd = need_dir(-100, parent.c_str(), parent);
+    Fd pfd;
+    if (Error e = open_parent(parent, pfd)) return e;
+    struct timespec const deadline = deadline_in(timeout_ms);
+
+    SlotLock slot_lock;
+    if (Error e = lock_slot(pfd.get(), parent, base, deadline, slot_lock)) return e;
+    // A teardown that was killed halfway first (a rerun of this very one,
+    // maybe).
+    if (Error e = finish_teardown(pfd.get(), parent, base, deadline)) return e;
+
     struct stat st;
     if (!stat_at(pfd.get(), base.c_str(), st)) {
-        if (errno == ENOENT) return;
-        fatal_sys(exit_sys, "stat {}", slot);
+        if (errno == ENOENT) return ok();
+        return fail_sys(exit_sys, "stat {}", slot);
     }
-    if (!S_ISDIR(st.st_mode)) fatal(exit_sys, "unpublish {}: not a directory", slot);
+    if (!S_ISDIR(st.st_mode)) return fail(exit_sys, "unpublish {}: not a directory", slot);
+    {
+        Fd dir = open_dir(pfd.get(), base.c_str());
+        if (!dir) return fail_sys(exit_sys, "open {}", slot);
+        // A service dir, maybe a half-built one: run, type or supervise/.
+        if (!stat_at(dir.get(), "run", st) && !stat_at(dir.get(), "type", st) &&
+            !(stat_at(dir.get(), "supervise", st) && S_ISDIR(st.st_mode)))
+            return fail(exit_usage, "{} is not a slot: no run, type or supervise/, not a service dir", slot);
+    }
 
-    // A unique dot name in the same directory: s6-svscan stops seeing it.
-    std::string hidden;
-    for (unsigned i = 0;; i++) {
-        std::string const suffix = fmt::format(".unpublish-{}-{}", ::getpid(), i);
-        hidden = "." + base.substr(0, 254 - suffix.size()) + suffix;
-        if (::renameat2(pfd.get(), base.c_str(), pfd.get(), hidden.c_str(), RENAME_NOREPLACE) == 0) break;
-        if (errno == ENOENT) return;
-        if (errno != EEXIST) fatal_sys(exit_sys, "rename {} to {}", slot, hidden);
+    std::string const hidden = hidden_slot_name(base);
+    Teardown t{pfd.get(), hidden, join(parent, hidden), deadline, false, false, {}};
+    if (::renameat2(pfd.get(), base.c_str(), pfd.get(), hidden.c_str(), RENAME_NOREPLACE) < 0) {
+        if (errno == ENOENT) return ok();
+        return fail_sys(exit_sys, "rename {} to {}", slot, hidden);
     }
-    std::string const hidden_path = parent == "." ? hidden : (parent == "/" ? "/" : parent + "/") + hidden;
-
-    Fd dir = open_dir(pfd.get(), hidden.c_str());
-    if (!dir) fatal_sys(exit_sys, "open {}", hidden_path);
-    struct timespec const deadline = deadline_in(timeout_ms);
-    // The service first, then its logger, so that the logger gets the
-    // service's last lines.
-    Fd lock = stop_supervisor(dir.get(), hidden_path, hidden_path, deadline);
-    Fd loglock;
-    if (stat_at(dir.get(), "log", st) && S_ISDIR(st.st_mode)) {
-        Fd log = open_dir(dir.get(), "log");
-        if (!log) fatal_sys(exit_sys, "open {}/log", hidden_path);
-        loglock = stop_supervisor(log.get(), hidden_path + "/log", hidden_path, deadline);
+    Error e = tear_down(t);
+    if (e && !t.told) {
+        // Nothing was told to exit: put the slot back as it was.
+        t.locks.clear();
+        if (::renameat2(pfd.get(), hidden.c_str(), pfd.get(), base.c_str(), RENAME_NOREPLACE) < 0)
+            warn_sys("rename {} back to {}", t.path, slot);
     }
-    if (!remove_tree(pfd.get(), hidden.c_str())) fatal_sys(exit_sys, "remove {}", hidden_path);
+    return e;
 }
 
 } // namespace hs6

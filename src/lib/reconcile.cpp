@@ -112,7 +112,7 @@ void register_one(int scandirfd, char const *scandir, std::string const &staging
         l.event_group = o.event_group;
         seed_supervise(sfd.get(), staging_path.c_str(), l);
     }
-    publish_slot(staging_path.c_str(), slot_path.c_str(), true);
+    if (Error e = publish_slot(staging_path.c_str(), slot_path.c_str(), true)) die(e);
 }
 
 Outcome reconcile_one(int scandirfd, char const *scandir, int profilefd, std::string const &profiledir,

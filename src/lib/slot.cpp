@@ -69,16 +69,36 @@ std::string gateway_command(std::string_view profile, RenderOptions const &o)
     return s + " gateway run --replace";
 }
 
-// mkdir -p the log dir, remove a stale lock, run s6-log: as whoever runs
-// it. indent prefixes every line.
+// The logger, as whoever runs it: when logs/gateways/NAME can be used (no
+// symlink on logs, logs/gateways or it, a directory it can write, its lock
+// not held by another s6-log), mkdir -p it, remove a stale lock (one it
+// cannot write: left by a logger run as root) and run s6-log on it.
+// The checks use test(1), not eltest: with eltest broken, the root
+// decision above fails closed (drops to the user), and the logs still go
+// to the volume. Otherwise say so once on stderr and run s6-log with stdout as its only
+// action (the container's log, as s6-svscan's output): the gateway's
+// output still goes somewhere, and the logger does not die every second
+// on a volume it cannot use. indent prefixes every line.
 std::string logger_tail(std::string_view profile, char const *indent)
 {
-    std::string const dir = "${h}/logs/gateways/" + std::string(profile);
+    std::string const logs = "${h}/logs";
+    std::string const dir = logs + "/gateways/" + std::string(profile);
     std::string const in(indent);
     return in + "importas -i h HERMES_HOME\n" +
-           in + "if { mkdir -p -- " + dir + " }\n" +
-           in + "if { rm -f -- " + dir + "/lock }\n" +
-           in + "s6-log 1 n10 s1000000 T " + dir + "\n";
+           in + "ifelse\n" +
+           in + "{\n" +
+           in + "  if { test ! -L " + logs + " -a ! -L " + logs + "/gateways -a ! -L " + dir + " }\n" +
+           in + "  if { mkdir -p -- " + dir + " }\n" +
+           in + "  if { test -d " + dir + " -a ! -L " + dir + " -a -w " + dir + " -a -x " + dir + " -a ! -L " +
+           dir + "/lock }\n" +
+           in + "  if { ifelse { test -w " + dir + "/lock } { s6-setlock -n " + dir + "/lock true } true }\n" +
+           in + "  rm -f -- " + dir + "/lock\n" +
+           in + "}\n" +
+           in + "{ s6-log 1 n10 s1000000 T " + dir + " }\n" +
+           in + "foreground { fdmove -c 1 2 printf \"%s\\n\" \"gateway-" + std::string(profile) +
+           "/log: warning: unable to use " + dir +
+           " (a symbolic link, not a writable directory, or locked): logging to stdout instead\" }\n" +
+           in + "s6-log 1\n";
 }
 
 } // namespace

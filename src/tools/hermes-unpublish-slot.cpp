@@ -1,6 +1,8 @@
-// hermes-unpublish-slot: take a slot out of its scandir, stop its
-// supervisors, wait for them to exit, remove the tree, then chain.
+// hermes-unpublish-slot: take a slot out of its scandir under the slot's
+// lock, stop its supervisors (killing them past the deadline), wait for
+// them to exit, remove the tree, then chain.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/die.hpp>
 #include <hermes-s6/publish.hpp>
 
 static char const USAGE[] = "hermes-unpublish-slot [ -t ms ] slotdir [ prog... ]";
@@ -13,6 +15,6 @@ int main(int argc, char const *const *argv)
         if (c == 't') timeout = hs6::need_uint(arg, "timeout");
     }, USAGE);
     if (args.empty()) hs6::die_usage(USAGE);
-    hs6::unpublish_slot(args[0], timeout);
+    if (hs6::Error e = hs6::unpublish_slot(args[0], timeout)) hs6::die(e);
     hs6::chain(args.subspan(1));
 }

@@ -9,7 +9,7 @@ mkdir -p "$S"
 R="hermes-render-slot -E -b /usr/bin -u"
 render() { $R "$S/$1" "${2:-a}" >/dev/null; }
 ino() { stat -c %i "$1" 2>/dev/null; }
-no_dots() { [ -z "$(cd "$S" && ls -A | grep '^\.' | grep -v '^\.s6-svscan$')" ]; }
+no_dots() { [ -z "$(cd "$S" && ls -A | grep '^\.' | grep -v -e '^\.s6-svscan$' -e '^\.hermes-s6-locks$')" ]; }
 
 render .a1
 check "publishes into an absent slot" hermes-publish-slot "$S/.a1" "$S/gateway-a"

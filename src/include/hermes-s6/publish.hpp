@@ -1,28 +1,59 @@
-// Putting a rendered slot in a scandir and taking it out, atomically and
-// without races against s6-svscan (SPEC.md, hermes-publish-slot and
-// hermes-unpublish-slot).
+// Putting a rendered slot in a scandir and taking it out, atomically,
+// without races against s6-svscan, one writer per slot (slotlock.hpp), and
+// restartable after a kill (SPEC.md, hermes-publish-slot and
+// hermes-unpublish-slot; issue 10).
 #pragma once
+
+#include <hermes-s6/error.hpp>
+#include <hermes-s6/slotlock.hpp>
+
+#include <string>
+#include <string_view>
 
 namespace hs6 {
 
-// Renames staging (dot-prefixed, in the same directory as slot: same
-// device and inode) to slot: renameat2(RENAME_NOREPLACE) when slot is
-// absent; when it exists, dies 1 ("already registered") unless force,
-// which swaps them with RENAME_EXCHANGE and removes the old tree. A slot
-// whose supervise/lock (or log/supervise/lock) is held by a live
-// s6-supervise is never replaced: dies 1 ("unregister it first"); the lock
-// is held by this function across the exchange, so that no supervisor can
-// start on the old tree meanwhile. On every failure the staging dir is
-// removed and slot is as before. Dies 100 on invalid names or directories.
-void publish_slot(char const *staging, char const *slot, bool force);
+// The name unpublish hides a slot dir X under while it tears it down: .X,
+// fixed per slot, so that a rerun (or the next publish of X) finds a
+// teardown that was killed halfway and finishes it.
+std::string hidden_slot_name(std::string_view slot_base);
 
-// Renames slot to a unique dot name in its directory (s6-svscan stops
-// seeing it), writes "dx" to its s6-supervise's control FIFO and then to
-// its logger's, waits until each supervise/lock can be taken (so the
-// supervisor is gone and no other can start), then removes the tree
-// without following symlinks. An absent slot is success. Dies 99 when the
-// locks are not free within timeout_ms, leaving the tree under its dot
-// name, which the message names.
-void unpublish_slot(char const *slot, unsigned timeout_ms);
+// How long, past its deadline, unpublish gives the escalation (SIGKILL to
+// the service, SIGTERM to its s6-supervise) to work, for the service and
+// again for the logger.
+inline constexpr unsigned unpublish_escalation_ms = 2000;
+
+// Takes slot's lock (waiting up to lock_ms: exit_busy after that), finishes
+// a teardown of slot left half-done under its hidden name (as
+// unpublish_slot would, within lock_ms), then renames staging (dot-prefixed,
+// in the same directory as slot: same device and inode, and not slot's
+// hidden name) to slot: renameat2(RENAME_NOREPLACE) when slot is absent;
+// when it exists, 1 ("already registered") unless force, which swaps them
+// with RENAME_EXCHANGE and removes the old tree. A slot whose
+// supervise/lock (or log/supervise/lock) is held by a live s6-supervise is
+// never replaced: 1 ("unregister it first"); those locks are held across
+// the exchange, so that no supervisor can start on the old tree meanwhile.
+// On every failure but an invalid name the staging dir is removed and slot
+// is as before. 100 on invalid names or directories, 111 on a failed
+// system call.
+[[nodiscard]] Error publish_slot(char const *staging, char const *slot, bool force,
+                                 unsigned lock_ms = slot_lock_wait_ms);
+
+// Takes slot's lock (exit_busy if it is not free within timeout_ms), first
+// finishes a teardown left under the hidden name, then renames slot to its
+// hidden name (s6-svscan stops seeing it), writes "dx" to its
+// s6-supervise's control FIFO and then to its logger's (each write tried
+// again until the deadline while the FIFO is full), waits until each
+// supervise/lock can be taken (so the supervisor is gone and no other can
+// start), then removes the tree without following symlinks. Past the
+// deadline it escalates, for up to unpublish_escalation_ms more each:
+// SIGKILL to the supervisor's children, then SIGTERM to the supervisor
+// (kill_supervised in control.hpp), and warns that it did. An absent slot
+// is success. Only a gateway-* directory holding run, type or supervise/
+// (a service dir, maybe half-built) is a slot:
+// anything else is 100, untouched. 99 when a supervisor is still there
+// after the escalation: the tree stays under the hidden name, which the
+// message names. A failure before any supervisor was told to exit undoes
+// the rename.
+[[nodiscard]] Error unpublish_slot(char const *slot, unsigned timeout_ms);
 
 } // namespace hs6
