@@ -234,3 +234,13 @@ if [ $? = 0 ]; then ok "slotd: register during the boot reconcile: every slot co
 mkdir -p "$SCAN/.slotd-ghost/supervise"
 check "slotd: a killed server's staging dir is swept by the next register" sh -c \
   "as_nobody() { s6-applyuidgid -u $NOBODY -g $NOBODY -G '' \"\$@\"; }; as_nobody hermes-slot -s '$SOCK' register kill down; ! [ -e '$SCAN/.slotd-ghost' ]"
+
+# 015-supervise-perms leaves hermes-slotd's control root-only.
+mkdir -p "$T/sd/hermes-slotd/supervise" "$T/sd/dashboard/supervise"
+mkfifo -m 0600 "$T/sd/hermes-slotd/supervise/control" "$T/sd/dashboard/supervise/control"
+chmod 0700 "$T/sd/hermes-slotd/supervise" "$T/sd/dashboard/supervise"
+HERMES_S6RC_SERVICEDIRS=$T/sd "$HS6_ETC/cont-init.d/015-supervise-perms" >/dev/null 2>&1
+check "slotd: 015 opens the dashboard's control to the group (the contrast)" \
+  sh -c "[ \$(stat -c %u:%g:%a '$T/sd/dashboard/supervise/control') = 0:65534:620 ]"
+check "slotd: 015 leaves hermes-slotd's supervise root-only" \
+  sh -c "[ \$(stat -c %u:%g:%a '$T/sd/hermes-slotd/supervise') = 0:0:700 ] && [ \$(stat -c %u:%g:%a '$T/sd/hermes-slotd/supervise/control') = 0:0:600 ]"
