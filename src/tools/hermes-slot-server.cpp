@@ -9,8 +9,10 @@
 #include <hermes-s6/reconcile.hpp>
 #include <hermes-s6/slotd.hpp>
 
+#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string>
 
 static char const USAGE[] =
@@ -67,6 +69,19 @@ int main(int argc, char const *const *argv)
         hs6::chain(args.subspan(2));
     }
 
+    // The client may go away at any moment (s6-sudod then sends SIGTERM):
+    // nothing it does cuts a transaction. Its stdout and stderr are ours:
+    // when they are pipes or sockets, non-blocking, so that one it filled
+    // and never reads makes a message fail (EAGAIN) instead of hanging
+    // root with the lock held. (A terminal is left alone: the flag would
+    // be its shell's too.)
+    for (int sig : {SIGTERM, SIGHUP, SIGINT, SIGPIPE}) ::signal(sig, SIG_IGN);
+    for (int fd : {1, 2}) {
+        struct stat st;
+        int const fl = ::fcntl(fd, F_GETFL);
+        if (fl >= 0 && ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+            ::fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    }
     if (args.size() < 2 || c.lockfile.empty()) hs6::die_usage(USAGE);
     // Empty settings (a variable set but empty in the container) mean the
     // defaults, as in 02-reconcile-profiles.

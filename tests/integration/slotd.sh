@@ -244,3 +244,13 @@ check "slotd: 015 opens the dashboard's control to the group (the contrast)" \
   sh -c "[ \$(stat -c %u:%g:%a '$T/sd/dashboard/supervise/control') = 0:65534:620 ]"
 check "slotd: 015 leaves hermes-slotd's supervise root-only" \
   sh -c "[ \$(stat -c %u:%g:%a '$T/sd/hermes-slotd/supervise') = 0:0:700 ] && [ \$(stat -c %u:%g:%a '$T/sd/hermes-slotd/supervise/control') = 0:0:600 ]"
+
+# A client whose stderr is a pipe it filled and never reads: the server's
+# message fails instead of hanging root (and the next request is served).
+mkfifo -m 0666 "$T/full"
+exec 7<>"$T/full"
+timeout 2 sh -c "cat /dev/zero > '$T/full'" 2>/dev/null
+check_exit 100 "slotd: a client stderr pipe that is full: the refusal still ends (100)" \
+  timeout 20 s6-applyuidgid -u "$NOBODY" -g "$NOBODY" -G '' sh -c "exec hermes-slot -s '$SOCK' register nothere >/dev/null 2>'$T/full'"
+exec 7<&-
+check "slotd: ... and the service serves the next one" slot unregister nothere
