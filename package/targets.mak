@@ -5,11 +5,14 @@
 BIN_TARGETS := \
   hermes-bootlog \
   hermes-dashboard-finish \
+  hermes-list-slots \
   hermes-publish-slot \
   hermes-readstate \
   hermes-register-slots \
   hermes-render-slot \
   hermes-seed-supervise \
+  hermes-slot \
+  hermes-slot-server \
   hermes-unpublish-slot
 
 LIB_TARGET := libhermes-s6.a

@@ -1,0 +1,317 @@
+// The server side of hermes-slotd: one request of the application user,
+// register or unregister, performed as root with the server's own
+// settings. Every path comes from SlotdConfig; from the client come only
+// its uid (IPCREMOTEEUID, set by s6-ipcserverd: it cannot be forged) and
+// the words of its request, which are validated before anything else.
+#include <hermes-s6/slotd.hpp>
+
+#include <hermes-s6/control.hpp>
+#include <hermes-s6/die.hpp>
+#include <hermes-s6/fs.hpp>
+#include <hermes-s6/listing.hpp>
+#include <hermes-s6/profile.hpp>
+#include <hermes-s6/publish.hpp>
+#include <hermes-s6/reconcile.hpp>
+#include <hermes-s6/skeleton.hpp>
+#include <hermes-s6/state.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace hs6 {
+
+Error parse_slot_request(Args args, SlotRequest &out)
+{
+    if (args.empty()) return fail(exit_usage, "no request: register NAME [up|down] or unregister NAME");
+    std::string_view const verb = args[0];
+    if (verb == "register") {
+        out.verb = SlotVerb::register_slot;
+        if (args.size() < 2 || args.size() > 3)
+            return fail(exit_usage, "wrong request: register NAME [up|down]");
+    } else if (verb == "unregister") {
+        out.verb = SlotVerb::unregister_slot;
+        if (args.size() != 2) return fail(exit_usage, "wrong request: unregister NAME");
+    } else {
+        return fail(exit_usage, "unknown request {}: register NAME [up|down] or unregister NAME",
+                    loggable_name(verb));
+    }
+    std::string_view const name = args[1];
+    if (char const *why = profile_name_problem(name))
+        return fail(exit_usage, "invalid profile name {}: {}", loggable_name(name), why);
+    out.name = std::string(name);
+    out.start = StartState::from_environment;
+    if (args.size() == 3) {
+        std::string_view const s = args[2];
+        if (s == "up") out.start = StartState::up;
+        else if (s == "down") out.start = StartState::down;
+        else return fail(exit_usage, "wrong start state {}: up or down", loggable_name(s));
+    }
+    return ok();
+}
+
+namespace {
+
+// Runs child (which must not return: it dies with a code, or returns
+// normally for 0) in a forked process; returns its exit code, 111 for a
+// death by signal. SEAM(LIB) SEAM(CONC): render_slot, seed_supervise,
+// publish_slot and unpublish_slot still die on failure; once they return
+// an Error, the fork goes and the Error is returned as it is.
+template <class F>
+int in_child(F &&child)
+{
+    pid_t const pid = ::fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        child();
+        std::_Exit(0);
+    }
+    int status;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return exit_sys;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : exit_sys;
+}
+
+// The child's message already went to stderr: an Error that prints
+// nothing more carries the code alone.
+Error child_code(int code)
+{
+    if (code < 0) return fail_sys(exit_sys, "fork");
+    if (code == 0) return ok();
+    return Error{code, 0, {}};
+}
+
+// The server's own lock, around every transaction: one at a time, so the
+// cap count and the staging names cannot race. Waits up to ms.
+Error take_lock(std::string const &lockfile, unsigned ms, Fd &out)
+{
+    Fd fd = open_at(AT_FDCWD, lockfile.c_str(), O_RDWR | O_CREAT, 0600);
+    if (!fd) return fail_sys(exit_sys, "open {}", lockfile);
+    struct timespec const deadline = deadline_in(ms);
+    while (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) return fail_sys(exit_sys, "lock {}", lockfile);
+        if (deadline_passed(deadline)) return fail(exit_timeout, "busy: another request held {} for {} ms", lockfile, ms);
+        struct timespec const nap{0, 5'000'000};
+        ::nanosleep(&nap, nullptr);
+    }
+    out = std::move(fd);
+    return ok();
+}
+
+// Counts the named profiles' slots (gateway-NAME, NAME valid, not
+// "default") in the scandir open at dfd, and removes the staging dirs a
+// killed server left (.slotd-*: only this server makes them, and only
+// under its lock, which is held).
+Error scan_scandir(int dfd, std::string const &scandir, unsigned &slots)
+{
+    slots = 0;
+    int const d2 = ::dup(dfd);
+    if (d2 < 0) return fail_sys(exit_sys, "read {}", scandir);
+    DIR *d = ::fdopendir(d2);
+    if (!d) {
+        ::close(d2);
+        return fail_sys(exit_sys, "read {}", scandir);
+    }
+    std::vector<std::string> stale;
+    for (;;) {
+        errno = 0;
+        struct dirent *e = ::readdir(d);
+        if (!e) break;
+        std::string_view const n(e->d_name);
+        if (n.starts_with(".slotd-")) stale.emplace_back(n);
+        else if (n.starts_with("gateway-") && n != "gateway-default" && valid_profile_name(n.substr(8))) ++slots;
+    }
+    int const err = errno;
+    ::closedir(d);
+    if (err) {
+        errno = err;
+        return fail_sys(exit_sys, "read {}", scandir);
+    }
+    for (auto const &s : stale)
+        if (!remove_tree(dfd, s.c_str())) return fail_sys(exit_sys, "remove {}/{}", scandir, s);
+    return ok();
+}
+
+// The profile dir of name, opened without following: home itself for
+// "default", else home/profiles/NAME, which must hold SOUL.md.
+Error open_profile(SlotdConfig const &c, std::string const &name, Fd &out, std::string &path)
+{
+    Fd home = open_dir(c.home.c_str());
+    if (!home) return fail_sys(exit_sys, "open {}", c.home);
+    if (name == "default") {
+        path = c.home;
+        out = std::move(home);
+        return ok();
+    }
+    path = fmt::format("{}/profiles/{}", c.home, name);
+    Fd profiles = open_dir(home.get(), "profiles");
+    Fd pd = profiles ? open_dir(profiles.get(), name.c_str()) : Fd();
+    if (!pd) {
+        if (errno == ENOENT) return fail(exit_usage, "no profile {}: {} does not exist", name, path);
+        if (errno == ELOOP || errno == ENOTDIR)
+            return fail(exit_usage, "no profile {}: {} (or profiles/) is not a directory or is a symbolic link", name, path);
+        return fail_sys(exit_sys, "open {}", path);
+    }
+    struct stat st;
+    if (!stat_at(pd.get(), "SOUL.md", st)) {
+        if (errno == ENOENT) return fail(exit_usage, "no profile {}: {} holds no SOUL.md", name, path);
+        return fail_sys(exit_sys, "stat {}/SOUL.md", path);
+    }
+    out = std::move(pd);
+    return ok();
+}
+
+// s6-svscanctl -a: scandir/.s6-svscan/control, without waiting.
+Error tell_svscan(int scandirfd, std::string const &scandir)
+{
+    Fd fd = open_at(scandirfd, ".s6-svscan/control", O_WRONLY);
+    if (!fd || !write_all(fd.get(), "a"))
+        return fail_sys(exit_sys, "tell s6-svscan on {} to rescan (slot registered; it starts at the next scan)", scandir);
+    return ok();
+}
+
+// Waits until an s6-supervise holds the slot's lock, and its logger's
+// when there is a log/: polled, every 2 to 20 ms, up to ms.
+Error wait_supervised(int scandirfd, std::string const &slot, std::string const &path, unsigned ms)
+{
+    struct timespec const deadline = deadline_in(ms);
+    long nap = 2'000'000;
+    for (;;) {
+        Fd svc = open_dir(scandirfd, slot.c_str());
+        if (!svc) return fail_sys(exit_sys, "open {}", path);
+        bool held = false, log_held = true;
+        if (!supervisor_holds_lock(svc.get(), held) && errno) return fail_sys(exit_sys, "read {}/supervise/lock", path);
+        if (held) {
+            Fd log = open_dir(svc.get(), "log");
+            if (log && !supervisor_holds_lock(log.get(), log_held) && errno)
+                return fail_sys(exit_sys, "read {}/log/supervise/lock", path);
+        }
+        if (held && log_held) return ok();
+        if (deadline_passed(deadline))
+            return fail(exit_timeout, "{} is registered but not supervised after {} ms", path, ms);
+        struct timespec const t{0, nap};
+        ::nanosleep(&t, nullptr);
+        if (nap < 20'000'000) nap *= 2;
+    }
+}
+
+Error do_register(SlotdConfig const &c, SlotRequest const &req)
+{
+    Fd pd;
+    std::string profiledir;
+    if (Error e = open_profile(c, req.name, pd, profiledir)) return e;
+    RenderOptions r = c.render;
+    r.home = c.home;
+    if (req.start == StartState::from_environment) {
+        std::string const state = read_state(pd.get(), profiledir.c_str());
+        r.start = slot_starts_up(req.name, StartState::from_environment, state.c_str(), c.multiplex.c_str())
+                      ? StartState::up
+                      : StartState::down;
+    } else {
+        r.start = req.start;
+    }
+    Fd scan = open_dir(c.scandir.c_str());
+    if (!scan) return fail_sys(exit_sys, "open {}", c.scandir);
+    std::string const slot = fmt::format("gateway-{}", req.name);
+    std::string const slot_path = fmt::format("{}/{}", c.scandir, slot);
+    {
+        Fd lock;
+        if (Error e = take_lock(c.lockfile, c.timeout_ms, lock)) return e;
+        unsigned slots = 0;
+        if (Error e = scan_scandir(scan.get(), c.scandir, slots)) return e;
+        struct stat st;
+        if (stat_at(scan.get(), slot.c_str(), st)) return fail(exit_no, "{}: already registered", slot_path);
+        if (req.name != "default" && slots >= c.max_profiles)
+            return fail(exit_cap, "{} profile slots already (HERMES_MAX_PROFILES): {} refused", slots, req.name);
+        std::string const staging = fmt::format(".slotd-{}", req.name);
+        std::string const staging_path = fmt::format("{}/{}", c.scandir, staging);
+        // SEAM(LIB) SEAM(CONC): the three calls die on failure today.
+        int const code = in_child([&] {
+            render_slot(scan.get(), staging.c_str(), req.name, r, staging_path);
+            {
+                Fd sfd = need_dir(scan.get(), staging.c_str(), staging_path);
+                Layout l;
+                l.gid = c.gid;
+                seed_supervise(sfd.get(), staging_path.c_str(), l);
+            }
+            publish_slot(staging_path.c_str(), slot_path.c_str(), false);
+        });
+        if (code) {
+            remove_tree(scan.get(), staging.c_str());
+            return child_code(code);
+        }
+    }
+    if (Error e = tell_svscan(scan.get(), c.scandir)) return e;
+    return wait_supervised(scan.get(), slot, slot_path, c.timeout_ms);
+}
+
+Error do_unregister(SlotdConfig const &c, SlotRequest const &req)
+{
+    std::string const slot_path = fmt::format("{}/gateway-{}", c.scandir, req.name);
+    Fd lock;
+    if (Error e = take_lock(c.lockfile, c.timeout_ms, lock)) return e;
+    // SEAM(CONC): unpublish_slot dies on failure today.
+    return child_code(in_child([&] { unpublish_slot(slot_path.c_str(), c.timeout_ms); }));
+}
+
+} // namespace
+
+Error serve_slot_request(SlotdConfig const &c, uid_t client, SlotRequest const &req)
+{
+    if (client != 0 && client != c.uid) return fail(exit_usage, "uid {} may not change slots", client);
+    for (int sig : {SIGTERM, SIGHUP, SIGINT, SIGPIPE}) ::signal(sig, SIG_IGN);
+    ::signal(SIGCHLD, SIG_DFL);
+    return req.verb == SlotVerb::register_slot ? do_register(c, req) : do_unregister(c, req);
+}
+
+Error prepare_slotd(char const *socket, char const *rulesdir, uid_t uid, gid_t gid)
+{
+    std::string const dir = dir_name(socket);
+    std::string const base(base_name(socket));
+    if (base.empty() || base == "." || base == "..") return fail(exit_usage, "invalid socket path {}", socket);
+    std::string const parent = dir_name(dir);
+    Fd pfd = open_dir(parent.c_str());
+    if (!pfd) return fail_sys(exit_sys, "open {}", parent);
+    std::string const dbase(base_name(dir));
+    Made made;
+    if (!make_dir(pfd.get(), dbase.c_str(), 0750, 0, gid, made)) return fail_sys(exit_sys, "create {}", dir);
+    Fd dfd = open_dir(pfd.get(), dbase.c_str());
+    struct stat st;
+    if (!dfd || ::fstat(dfd.get(), &st) < 0) return fail_sys(exit_sys, "open {}", dir);
+    if (st.st_uid != 0 || (st.st_mode & 022))
+        return fail(exit_sys, "{} must belong to root and be writable by root alone", dir);
+    if (stat_at(dfd.get(), base.c_str(), st)) {
+        if (!S_ISSOCK(st.st_mode)) return fail(exit_sys, "{} exists and is not a socket", socket);
+        if (::unlinkat(dfd.get(), base.c_str(), 0) < 0) return fail_sys(exit_sys, "remove {}", socket);
+    }
+
+    std::string const rparent = dir_name(rulesdir);
+    std::string const rbase(base_name(rulesdir));
+    Fd rp = open_dir(rparent.c_str());
+    if (!rp) return fail_sys(exit_sys, "open {}", rparent);
+    if (!remove_tree(rp.get(), rbase.c_str())) return fail_sys(exit_sys, "remove {}", rulesdir);
+    if (!make_dir(rp.get(), rbase.c_str(), 0755, 0, 0, made)) return fail_sys(exit_sys, "create {}", rulesdir);
+    Fd rules = open_dir(rp.get(), rbase.c_str());
+    if (!rules || !make_dir(rules.get(), "uid", 0755, 0, 0, made)) return fail_sys(exit_sys, "create {}/uid", rulesdir);
+    Fd uids = open_dir(rules.get(), "uid");
+    if (!uids) return fail_sys(exit_sys, "open {}/uid", rulesdir);
+    for (uid_t u : {uid_t(0), uid}) {
+        std::string const n = fmt::format("{}", u);
+        if (!make_dir(uids.get(), n.c_str(), 0755, 0, 0, made)) return fail_sys(exit_sys, "create {}/uid/{}", rulesdir, n);
+        Fd ud = open_dir(uids.get(), n.c_str());
+        struct stat ast;
+        if (!ud) return fail_sys(exit_sys, "open {}/uid/{}", rulesdir, n);
+        if (!stat_at(ud.get(), "allow", ast) && !write_file(ud.get(), "allow", "", 0644))
+            return fail_sys(exit_sys, "create {}/uid/{}/allow", rulesdir, n);
+    }
+    return ok();
+}
+
+} // namespace hs6
