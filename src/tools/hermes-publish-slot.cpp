@@ -2,6 +2,7 @@
 // atomically (with -f, exchanging it with an unsupervised old slot), then
 // chain.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/options.hpp>
 #include <hermes-s6/publish.hpp>
 
 static char const USAGE[] = "hermes-publish-slot [ -f ] stagingdir slotdir [ prog... ]";

@@ -1,6 +1,7 @@
 // hermes-unpublish-slot: take a slot out of its scandir, stop its
 // supervisors, wait for them to exit, remove the tree, then chain.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/options.hpp>
 #include <hermes-s6/publish.hpp>
 
 static char const USAGE[] = "hermes-unpublish-slot [ -t ms ] slotdir [ prog... ]";
