@@ -81,6 +81,18 @@ check "dry run: one line per profile, in the boot log's words" \
 if [ "$(tree)" = "$before" ]; then ok "dry run: nothing touched (no slot, no log, gateway.pid still there)"
 else fail "dry run: the trees changed"; fi
 
+# ... and 02 asked for it with HERMES_RECONCILE_DRY_RUN=1
+if getent passwd nobody >/dev/null 2>&1; then
+  HERMES_RECONCILE_DRY_RUN=1 HERMES_HOME=$H S6_PROFILE_GATEWAY_SCANDIR=$S HERMES_USER=nobody \
+    "$HS6_ETC/cont-init.d/02-reconcile-profiles" >"$T/dry02.out" 2>&1; rc=$?
+  check "02 with HERMES_RECONCILE_DRY_RUN=1: the dry run's lines, exit 0" \
+    sh -c "[ '$rc' = 0 ] && [ \$(grep -c '^dry run: profile=' '$T/dry02.out') = 3 ]"
+  if [ "$(tree)" = "$before" ]; then ok "02 with HERMES_RECONCILE_DRY_RUN=1: nothing touched"
+  else fail "02 with HERMES_RECONCILE_DRY_RUN=1: the trees changed"; fi
+else
+  skip "02 dry run: no passwd entry for nobody (s6-envuidgid)"
+fi
+
 # --- issue 10 item 7: a closed stdout is 111, never SIGPIPE (141)
 P=$T/rs; mkdir -p "$P"
 rc=$( ( sleep 0.3; hermes-readstate "$P"; echo $? > "$T/rs.rc" ) | true; cat "$T/rs.rc")
