@@ -1,14 +1,14 @@
-// The container boot log: formatting, rotation, the one append, and the
-// privilege drop that comes before touching the volume.
+// The container boot log: formatting, rotation, the one append.
 #include <hermes-s6/bootlog.hpp>
 
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/fs.hpp>
+#include <hermes-s6/profile.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <grp.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -43,19 +43,39 @@ bool lock_bounded(int fd)
 }
 
 // The directory that holds the log, opened without following a symlink at
-// its last component; created (0755) when absent.
-Fd open_log_dir(std::string const &dir)
+// its last component (at any component with no_symlinks); created (0755)
+// when absent.
+Fd open_log_dir(std::string const &dir, bool no_symlinks)
 {
-    Fd fd = open_dir(dir.c_str());
-    if (fd || errno != ENOENT) return fd;
-    std::string const parent = dir_name(dir);
-    Fd pfd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!pfd) return pfd;
     std::string const name(base_name(dir));
+    Fd pfd;
+    if (no_symlinks) {
+        std::string_view rest = strip_trailing_slashes(dir);
+        std::string_view const parent = rest.substr(0, rest.size() - std::min(rest.size(), name.size()));
+        pfd = Fd(::open(parent.empty() || parent[0] != '/' ? "." : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!pfd) return pfd;
+        for (std::string_view p = parent; !p.empty();) {
+            std::size_t const slash = p.find('/');
+            std::string const comp(p.substr(0, slash));
+            p.remove_prefix(slash == std::string_view::npos ? p.size() : slash + 1);
+            if (comp.empty() || comp == ".") continue;
+            Fd next = open_dir(pfd.get(), comp.c_str());
+            if (!next) return next;
+            pfd = std::move(next);
+        }
+        if (name == "/") return Fd(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    } else {
+        Fd fd = open_dir(dir.c_str());
+        if (fd || errno != ENOENT) return fd;
+        std::string const parent = dir_name(dir);
+        pfd = Fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!pfd) return pfd;
+    }
     Made made;
-    if (!make_dir(pfd.get(), name.c_str(), 0755, static_cast<uid_t>(-1), static_cast<gid_t>(-1), made))
+    Fd out;
+    if (!make_dir(pfd.get(), name.c_str(), 0755, static_cast<uid_t>(-1), static_cast<gid_t>(-1), made, &out))
         return Fd();
-    return open_dir(pfd.get(), name.c_str());
+    return out;
 }
 
 // One write(2) of the whole line, under the flock. A short write (a full
@@ -81,10 +101,8 @@ bool write_once(int fd, std::string_view line)
 
 char const *bootlog_word_problem(std::string_view word)
 {
-    for (unsigned char c : word) {
-        if (c == '\n') return "contains a newline";
-        if (c < 0x20 || c == 0x7f) return "contains a control character";
-    }
+    if (word.find('\n') != word.npos) return "contains a newline";
+    if (has_control(word)) return "contains a control character";
     return nullptr;
 }
 
@@ -105,47 +123,39 @@ std::string bootlog_line(std::time_t when, Args words)
     return line;
 }
 
-bool bootlog_append(char const *logfile, std::string_view line, std::size_t maxbytes, std::string *error)
+Error bootlog_append(char const *logfile, std::string_view line, std::size_t maxbytes, bool no_symlinks)
 {
-    auto fail = [&](std::string msg) {
-        if (error) *error = std::move(msg);
-        else warn(msg);
-        return false;
-    };
-    auto fail_sys = [&](std::string_view what) {
-        int const err = errno;
-        return fail(fmt::format("unable to {} {}: {}", what, logfile, error_text(err)));
-    };
+    auto const failed = [&](std::string_view what) { return fail_sys(exit_sys, "{} {}", what, logfile); };
 
     if (line.empty() || line.back() != '\n')
-        return fail(fmt::format("unable to append to {}: not whole lines", logfile));
+        return fail(exit_sys, "unable to append to {}: not whole lines", logfile);
     std::string_view const path(logfile);
     std::string const base(base_name(path));
     if (path.empty() || path.back() == '/' || base == "." || base == "..")
-        return fail(fmt::format("unable to append to {}: not a file name", logfile));
+        return fail(exit_sys, "unable to append to {}: not a file name", logfile);
     std::string const rotated = base + ".1";
 
-    Fd dir = open_log_dir(dir_name(path));
-    if (!dir) return fail_sys("open the directory of");
+    Fd dir = open_log_dir(dir_name(path), no_symlinks);
+    if (!dir) return failed("open the directory of");
 
     for (int attempt = 0; attempt < open_attempts; ++attempt) {
         bool created = true;
         Fd fd = open_at(dir.get(), base.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0600);
         if (!fd) {
-            if (errno != EEXIST) return fail_sys("create");
+            if (errno != EEXIST) return failed("create");
             created = false;
             fd = open_at(dir.get(), base.c_str(), O_WRONLY | O_APPEND);
             if (!fd) {
                 if (errno == ENOENT) continue;    // rotated away meanwhile
-                if (errno == ELOOP) return fail(fmt::format("{} is a symbolic link: not written", logfile));
-                return fail_sys("open");
+                if (errno == ELOOP) return fail(exit_sys, "{} is a symbolic link: not written", logfile);
+                return failed("open");
             }
         }
         struct stat st;
-        if (::fstat(fd.get(), &st) < 0) return fail_sys("stat");
-        if (!S_ISREG(st.st_mode)) return fail(fmt::format("{} is not a regular file: not written", logfile));
-        if (created && ::fchmod(fd.get(), 0644) < 0) return fail_sys("set the mode of");
-        if (!lock_bounded(fd.get())) return fail_sys("lock");
+        if (::fstat(fd.get(), &st) < 0) return failed("stat");
+        if (!S_ISREG(st.st_mode)) return fail(exit_sys, "{} is not a regular file: not written", logfile);
+        if (created && ::fchmod(fd.get(), 0644) < 0) return failed("set the mode of");
+        if (!lock_bounded(fd.get())) return failed("lock");
 
         // Under the lock: the name must still be this file (another
         // appender may have rotated it while we waited), and the size and
@@ -153,42 +163,21 @@ bool bootlog_append(char const *logfile, std::string_view line, std::size_t maxb
         struct stat now;
         if (!stat_at(dir.get(), base.c_str(), now)) {
             if (errno == ENOENT) continue;
-            return fail_sys("stat");
+            return failed("stat");
         }
         if (now.st_dev != st.st_dev || now.st_ino != st.st_ino) continue;
-        if (::fstat(fd.get(), &st) < 0) return fail_sys("stat");
+        if (::fstat(fd.get(), &st) < 0) return failed("stat");
         if (st.st_nlink != 1)
-            return fail(fmt::format("{} has {} links: not written", logfile, st.st_nlink));
+            return fail(exit_sys, "{} has {} links: not written", logfile, st.st_nlink);
 
         if (maxbytes && static_cast<std::size_t>(st.st_size) >= maxbytes) {
             if (::renameat(dir.get(), base.c_str(), dir.get(), rotated.c_str()) == 0) continue;
             warn_sys("rotate {} to {}.1", logfile, logfile);
         }
-        if (!write_once(fd.get(), line)) return fail_sys("append to");
-        return true;
+        if (!write_once(fd.get(), line)) return failed("append to");
+        return ok();
     }
-    return fail(fmt::format("unable to append to {}: it keeps being rotated away", logfile));
-}
-
-void drop_privileges(uid_t uid, gid_t gid)
-{
-    uid_t ru, eu, su;
-    gid_t rg, eg, sg;
-    auto const dropped = [&] {
-        return ::getresuid(&ru, &eu, &su) == 0 && ::getresgid(&rg, &eg, &sg) == 0 && ru == uid && eu == uid &&
-               su == uid && rg == gid && eg == gid && sg == gid;
-    };
-    // Already exactly those ids: nothing to drop. Unprivileged, the
-    // supplementary groups stay what whoever set the ids left (s6-setuidgid
-    // keeps the primary group there); they cannot be dropped without root.
-    if (dropped() && (::geteuid() != 0 || ::getgroups(0, nullptr) == 0)) return;
-    if (::setgroups(0, nullptr) < 0) fatal_sys(exit_sys, "drop the supplementary groups");
-    if (::setgid(gid) < 0) fatal_sys(exit_sys, "set the group id to {}", gid);
-    if (::setuid(uid) < 0) fatal_sys(exit_sys, "set the user id to {}", uid);
-    if (!dropped() || ::getgroups(0, nullptr) != 0)
-        fatal(exit_sys, "unable to drop to {}:{}: the ids did not change", uid, gid);
-    if (uid != 0 && (::setuid(0) == 0 || ::seteuid(0) == 0))
-        fatal(exit_sys, "unable to drop to {}:{}: root can be regained", uid, gid);
+    return fail(exit_sys, "unable to append to {}: it keeps being rotated away", logfile);
 }
 
 } // namespace hs6

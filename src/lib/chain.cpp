@@ -1,6 +1,8 @@
 // Chainloading into the rest of argv.
 #include <hermes-s6/chain.hpp>
 
+#include <hermes-s6/die.hpp>
+
 #include <cstdlib>
 #include <unistd.h>
 #include <vector>

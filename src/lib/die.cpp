@@ -2,6 +2,7 @@
 #include <hermes-s6/die.hpp>
 
 #include <hermes-s6/fs.hpp>
+#include <hermes-s6/profile.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -14,24 +15,26 @@ char const *prog = "hermes-s6";
 
 namespace {
 
+// One line, whatever the message holds: a path with a newline or an
+// escape sequence in it is written with its control bytes escaped.
 void say(std::string_view kind, std::string_view msg)
 {
     std::string line;
     line.reserve(std::strlen(prog) + kind.size() + msg.size() + 4);
-    line.append(prog).append(": ").append(kind).append(msg).push_back('\n');
+    line.append(prog).append(": ").append(kind).append(escape_control(msg)).push_back('\n');
     int const e = errno;
     write_all(2, line);
     errno = e;
 }
 
-std::string unable(int err, std::string_view what)
+} // namespace
+
+std::string unable(std::string_view what, int err)
 {
     std::string s("unable to ");
     s.append(what).append(": ").append(error_text(err));
     return s;
 }
-
-} // namespace
 
 char const *error_text(int err) { return std::strerror(err); }
 
@@ -41,9 +44,9 @@ void die(int code, std::string_view msg)
     std::_Exit(code);
 }
 
-void die_errno(int code, int err, std::string_view what) { die(code, unable(err, what)); }
+void die_errno(int code, int err, std::string_view what) { die(code, unable(what, err)); }
 
-std::string Error::message() const { return err ? unable(err, what) : what; }
+std::string Error::message() const { return err ? unable(what, err) : what; }
 
 void die(Error const &e) { die(e.code, e.message()); }
 
@@ -55,7 +58,7 @@ void die_usage(std::string_view usage)
 
 void warn(std::string_view msg) { say("warning: ", msg); }
 
-void warn_errno(int err, std::string_view what) { warn(unable(err, what)); }
+void warn_errno(int err, std::string_view what) { warn(unable(what, err)); }
 
 } // namespace hs6
 

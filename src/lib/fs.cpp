@@ -1,13 +1,15 @@
 // Dirfd primitives for hostile trees: nothing here follows a symlink, and
-// every mode is set with fchmod, so the umask never matters.
+// no mode depends on the umask.
 #include <hermes-s6/fs.hpp>
 
-#include <hermes-s6/die.hpp>
+#include <hermes-s6/profile.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <dirent.h>
 #include <fcntl.h>
 #include <string>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace hs6 {
@@ -30,23 +32,28 @@ Fd::~Fd()
     }
 }
 
+namespace detail {
 namespace {
-
-// A trailing slash makes the kernel resolve a symlink at the last component
-// despite O_NOFOLLOW and AT_SYMLINK_NOFOLLOW ("link/" is the target): the
-// name without it ("/" stays "/").
-std::string without_trailing_slash(char const *name)
-{
-    std::string_view n(name);
-    while (n.size() > 1 && n.back() == '/') n.remove_suffix(1);
-    return std::string(n);
-}
-
+long real_getdents(int fd, char *buf, std::size_t size) { return ::syscall(SYS_getdents64, fd, buf, size); }
 } // namespace
+long (*getdents)(int fd, char *buf, std::size_t size) = real_getdents;
+} // namespace detail
+
+namespace {
+int known_umask = -1;   // the umask under UmaskZero, else -1: unknown
+} // namespace
+
+UmaskZero::UmaskZero() : old_(::umask(0)), old_known_(known_umask) { known_umask = 0; }
+
+UmaskZero::~UmaskZero()
+{
+    ::umask(old_);
+    known_umask = old_known_;
+}
 
 Fd open_dir(int dirfd, char const *name)
 {
-    std::string const n = without_trailing_slash(name);
+    std::string const n(strip_trailing_slashes(name));
     Fd fd(::openat(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd && errno == ENOTDIR) {
         // Linux says ENOTDIR for a symlink under O_DIRECTORY: tell them apart.
@@ -57,18 +64,23 @@ Fd open_dir(int dirfd, char const *name)
     return fd;
 }
 
-Fd need_dir(int dirfd, char const *name, std::string_view path)
+Error dir_error(int dirfd, char const *name, std::string_view path)
 {
-    Fd fd = open_dir(dirfd, name);
-    if (fd) return fd;
     int const err = errno;
     struct stat st;
-    std::string const n = without_trailing_slash(name);
+    std::string const n(strip_trailing_slashes(name));
     if ((err == ELOOP || err == ENOTDIR) && stat_at(dirfd, n.c_str(), st)) {
-        if (S_ISLNK(st.st_mode)) fatal(exit_sys, "{} is a symbolic link: not followed", path);
-        if (!S_ISDIR(st.st_mode)) fatal(exit_sys, "{} is not a directory", path);
+        if (S_ISLNK(st.st_mode)) return fail(exit_sys, "{} is a symbolic link: not followed", path);
+        if (!S_ISDIR(st.st_mode)) return fail(exit_sys, "{} is not a directory", path);
     }
-    die_errno(exit_sys, err, fmt::format("open {}", path));
+    return fail_errno(exit_sys, err, "open {}", path);
+}
+
+Error need_dir(int dirfd, char const *name, std::string_view path, Fd &out)
+{
+    out = open_dir(dirfd, name);
+    if (out) return ok();
+    return dir_error(dirfd, name, path);
 }
 
 Fd open_at(int dirfd, char const *name, int flags, mode_t mode)
@@ -103,11 +115,13 @@ bool refuse_existing(int dirfd, char const *name, mode_t want, Made &made, int w
     return false;
 }
 
-// mkdirat/mkfifoat under umask 077, so that the new entry is exactly 0700 /
-// 0600: with a umask like 0777 it would be 0000 and only root could open it
-// again for the fchown/fchmod.
+// mkdirat/mkfifoat 0700 / 0600, exactly: under a umask like 0777 it would
+// be 0000 and only root could open it again for the fchown/fchmod. Under
+// UmaskZero it is one call; otherwise the umask is set to 077 around it.
 int make_private(int dirfd, char const *name, bool fifo)
 {
+    if (known_umask == 0)
+        return fifo ? ::mkfifoat(dirfd, name, 0600) : ::mkdirat(dirfd, name, 0700);
     mode_t const old = ::umask(077);
     int const r = fifo ? ::mkfifoat(dirfd, name, 0600) : ::mkdirat(dirfd, name, 0700);
     int const err = errno;
@@ -116,17 +130,41 @@ int make_private(int dirfd, char const *name, bool fifo)
     return r;
 }
 
+// Whether mkdirat/openat with mode gives exactly mode: no bit that the
+// umask clears, and only the bits that mkdir honours.
+bool exact_create_mode(mode_t mode) { return known_umask == 0 && (mode & ~01777) == 0; }
+
 } // namespace
 
-bool make_dir(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, Made &made)
+bool make_dir(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, Made &made, Fd *dir)
 {
+    bool const keep_ids = uid == static_cast<uid_t>(-1) && gid == static_cast<gid_t>(-1);
+    if (keep_ids && exact_create_mode(mode)) {
+        // Nothing to chown: the mode is all there is to widen, and mkdirat
+        // sets it exactly.
+        if (::mkdirat(dirfd, name, mode) < 0) {
+            if (errno != EEXIST || !refuse_existing(dirfd, name, S_IFDIR, made, ENOTDIR)) return false;
+        } else {
+            made = Made::created;
+        }
+        if (dir) {
+            *dir = open_dir(dirfd, name);
+            if (!*dir) return false;
+        }
+        return true;
+    }
     if (make_private(dirfd, name, false) < 0) {
-        if (errno != EEXIST) return false;
-        return refuse_existing(dirfd, name, S_IFDIR, made, ENOTDIR);
+        if (errno != EEXIST || !refuse_existing(dirfd, name, S_IFDIR, made, ENOTDIR)) return false;
+        if (dir) {
+            *dir = open_dir(dirfd, name);
+            if (!*dir) return false;
+        }
+        return true;
     }
     Fd fd = open_dir(dirfd, name);
     if (!fd || !set_owner_mode(fd.get(), uid, gid, mode)) return false;
     made = Made::created;
+    if (dir) *dir = std::move(fd);
     return true;
 }
 
@@ -161,10 +199,23 @@ bool write_all(int fd, std::string_view data)
     return true;
 }
 
+bool write_nopipe(int fd, std::string_view data)
+{
+    struct sigaction ign = {}, old;
+    ign.sa_handler = SIG_IGN;
+    bool const saved = ::sigaction(SIGPIPE, &ign, &old) == 0;
+    bool const r = write_all(fd, data);
+    int const err = errno;
+    if (saved) ::sigaction(SIGPIPE, &old, nullptr);
+    errno = err;
+    return r;
+}
+
 bool write_file(int dirfd, char const *name, std::string_view content, mode_t mode)
 {
-    Fd fd(::openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    return fd && write_all(fd.get(), content) && ::fchmod(fd.get(), mode) == 0;
+    bool const exact = exact_create_mode(mode) && !(mode & ~0777);
+    Fd fd(::openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, exact ? mode : 0600));
+    return fd && write_all(fd.get(), content) && (exact || ::fchmod(fd.get(), mode) == 0);
 }
 
 bool read_fd(int fd, std::size_t max, std::string &out)
@@ -188,52 +239,58 @@ bool read_fd(int fd, std::size_t max, std::string &out)
 
 namespace {
 
-bool remove_tree_depth(int dirfd, char const *name, unsigned depth)
+bool remove_tree_depth(int dirfd, char const *name, unsigned depth, unsigned char type)
 {
-    if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return true;
-    if (errno != EISDIR && errno != EPERM) return false;
+    // A directory (as its entry says) goes straight to the walk; anything
+    // else is unlinked, and an unlink refused with EISDIR/EPERM means a
+    // directory after all.
+    if (type != DT_DIR) {
+        if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return true;
+        if (errno != EISDIR && errno != EPERM) return false;
+    }
     if (depth > 256) {
         errno = ELOOP;
         return false;
     }
     Fd fd = open_dir(dirfd, name);
-    if (!fd) return errno == ENOENT;
-    DIR *d = ::fdopendir(fd.get());
-    if (!d) return false;
-    fd.release();
-    bool ok = true;
-    while (struct dirent *e = ::readdir(d)) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2]))) continue;
-        if (!remove_tree_depth(::dirfd(d), e->d_name, depth + 1)) {
-            ok = false;
-            break;
-        }
+    if (!fd) {
+        if (errno == ENOENT) return true;
+        if (errno != ENOTDIR && errno != ELOOP) return false;
+        // Replaced by a non-directory since it was listed: unlink that.
+        return ::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT;
     }
-    int const e = errno;
-    ::closedir(d);
-    errno = e;
-    if (!ok) return false;
+    bool const listed = for_each_entry(fd.get(), [&](char const *entry, unsigned char t) {
+        return remove_tree_depth(fd.get(), entry, depth + 1, t);
+    });
+    if (!listed) return false;
     return ::unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT;
 }
 
 } // namespace
 
-bool remove_tree(int dirfd, char const *name) { return remove_tree_depth(dirfd, name, 0); }
+bool remove_tree(int dirfd, char const *name) { return remove_tree_depth(dirfd, name, 0, DT_UNKNOWN); }
 
 std::string_view base_name(std::string_view path)
 {
-    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    path = strip_trailing_slashes(path);
     auto const slash = path.rfind('/');
     return slash == std::string_view::npos || path.size() == 1 ? path : path.substr(slash + 1);
 }
 
 std::string dir_name(std::string_view path)
 {
-    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    path = strip_trailing_slashes(path);
     auto const slash = path.rfind('/');
     if (slash == std::string_view::npos) return ".";
     if (slash == 0) return "/";
     return std::string(path.substr(0, slash));
+}
+
+std::string join_path(std::string_view dir, std::string_view name)
+{
+    std::string p(strip_trailing_slashes(dir));
+    if (p.empty() || p.back() != '/') p.push_back('/');
+    return p.append(name);
 }
 
 } // namespace hs6

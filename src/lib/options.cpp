@@ -15,39 +15,52 @@ bool parse_uint(char const *s, unsigned &out)
     return r.ec == std::errc() && r.ptr == end && *s != '+' && *s != '-';
 }
 
-unsigned need_uint(char const *s, std::string_view what)
+Error read_uint(char const *s, std::string_view what, unsigned &out)
 {
-    unsigned v;
-    if (!parse_uint(s, v)) fatal(exit_usage, "invalid {}: not a decimal number", what);
-    return v;
+    if (!parse_uint(s, out)) return fail(exit_usage, "invalid {}: not a decimal number", what);
+    return ok();
 }
 
-unsigned need_id(char const *s, std::string_view what)
+Error read_id(char const *s, std::string_view what, unsigned &out)
 {
-    unsigned const v = need_uint(s, what);
+    if (Error e = read_uint(s, what, out)) return e;
     // (uid_t)-1 and (gid_t)-1 mean "leave unchanged" to chown(2): a layout
     // asked for with them would silently stay root's.
-    if (v == static_cast<unsigned>(-1)) fatal(exit_usage, "invalid {}: {} is not an id", what, s);
-    return v;
+    if (out == static_cast<unsigned>(-1)) return fail(exit_usage, "invalid {}: {} is not an id", what, s);
+    return ok();
 }
 
-void ids_from_env(Ids &ids)
+Error ids_from_env(Ids &ids)
 {
     char const *const u = std::getenv("UID");
     char const *const g = std::getenv("GID");
-    if (!u || !g) die(exit_usage, "-U given but UID or GID is unset (run under s6-envuidgid)");
-    ids.uid = need_id(u, "UID in the environment");
-    ids.gid = need_id(g, "GID in the environment");
+    if (!u || !g) return fail(exit_usage, "-U given but UID or GID is unset (run under s6-envuidgid)");
+    unsigned uid, gid;
+    if (Error e = read_id(u, "UID in the environment", uid)) return e;
+    if (Error e = read_id(g, "GID in the environment", gid)) return e;
+    ids.uid = uid;
+    ids.gid = gid;
     ids.have_uid = ids.have_gid = true;
+    return ok();
 }
 
-bool parse_id_option(Ids &ids, char c, char const *arg)
+Error read_id_option(Ids &ids, char c, char const *arg, bool &matched)
 {
+    matched = c == 'u' || c == 'g' || c == 'U';
+    unsigned v;
     switch (c) {
-    case 'u': ids.uid = need_id(arg, "uid"); ids.have_uid = true; return true;
-    case 'g': ids.gid = need_id(arg, "gid"); ids.have_gid = true; return true;
-    case 'U': ids_from_env(ids); return true;
-    default: return false;
+    case 'u':
+        if (Error e = read_id(arg, "uid", v)) return e;
+        ids.uid = v;
+        ids.have_uid = true;
+        return ok();
+    case 'g':
+        if (Error e = read_id(arg, "gid", v)) return e;
+        ids.gid = v;
+        ids.have_gid = true;
+        return ok();
+    case 'U': return ids_from_env(ids);
+    default: return ok();
     }
 }
 

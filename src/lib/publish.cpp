@@ -25,30 +25,6 @@ namespace {
 
 bool dot_name(std::string_view b) { return !b.empty() && b[0] == '.' && b != "." && b != ".."; }
 
-// Opens the directory path (no-follow) into out; else need_dir()'s messages
-// as an Error. (A local copy until fs.hpp has an Error-returning need_dir.)
-Error open_parent(std::string const &path, Fd &out)
-{
-    out = open_dir(path.c_str());
-    if (out) return ok();
-    int const err = errno;
-    std::string n = path;
-    while (n.size() > 1 && n.back() == '/') n.pop_back();
-    struct stat st;
-    if ((err == ELOOP || err == ENOTDIR) && stat_at(AT_FDCWD, n.c_str(), st)) {
-        if (S_ISLNK(st.st_mode)) return fail(exit_sys, "{} is a symbolic link: not followed", path);
-        if (!S_ISDIR(st.st_mode)) return fail(exit_sys, "{} is not a directory", path);
-    }
-    errno = err;
-    return fail_sys(exit_sys, "open {}", path);
-}
-
-std::string join(std::string const &parent, std::string const &base)
-{
-    if (parent == ".") return base;
-    return (parent == "/" ? "/" : parent + "/") + base;
-}
-
 // ---- the teardown ---------------------------------------------------------
 
 struct Teardown {
@@ -152,9 +128,9 @@ Error finish_teardown(int parentfd, std::string const &parent, std::string const
     struct stat st;
     if (!stat_at(parentfd, hidden.c_str(), st)) {
         if (errno == ENOENT) return ok();
-        return fail_sys(exit_sys, "stat {}", join(parent, hidden));
+        return fail_sys(exit_sys, "stat {}", join_path(parent, hidden));
     }
-    Teardown t{parentfd, hidden, join(parent, hidden), deadline, true, false, {}};
+    Teardown t{parentfd, hidden, join_path(parent, hidden), deadline, true, false, {}};
     if (!S_ISDIR(st.st_mode)) {
         if (::unlinkat(parentfd, hidden.c_str(), 0) < 0) return fail_sys(exit_sys, "remove {}", t.path);
         return ok();
@@ -220,8 +196,8 @@ Error publish_slot(char const *staging, char const *slot, bool force, unsigned l
                          staging, sbase, slot);
     std::string const sparent = dir_name(staging), tparent = dir_name(slot);
     Fd sp, tp;
-    if (Error e = open_parent(sparent, sp)) return e;
-    if (Error e = open_parent(tparent, tp)) return e;
+    if (Error e = need_dir(sparent.c_str(), sp)) return e;
+    if (Error e = need_dir(tparent.c_str(), tp)) return e;
     Publish p{sp.get(), sbase, staging, slot, {}};
     struct stat sst, tst;
     if (::fstat(sp.get(), &sst) < 0) return p.fail(exit_sys, fmt::format("stat {}", sparent), errno);
@@ -277,7 +253,7 @@ Error unpublish_slot(char const *slot, unsigned timeout_ms)
         return fail(exit_usage, "{} is not a slot: only gateway-* service dirs are unpublished", slot);
     std::string const parent = dir_name(slot);
     Fd pfd;
-    if (Error e = open_parent(parent, pfd)) return e;
+    if (Error e = need_dir(parent.c_str(), pfd)) return e;
     struct timespec const deadline = deadline_in(timeout_ms);
 
     SlotLock slot_lock;
@@ -302,7 +278,7 @@ Error unpublish_slot(char const *slot, unsigned timeout_ms)
     }
 
     std::string const hidden = hidden_slot_name(base);
-    Teardown t{pfd.get(), hidden, join(parent, hidden), deadline, false, false, {}};
+    Teardown t{pfd.get(), hidden, join_path(parent, hidden), deadline, false, false, {}};
     if (::renameat2(pfd.get(), base.c_str(), pfd.get(), hidden.c_str(), RENAME_NOREPLACE) < 0) {
         if (errno == ENOENT) return ok();
         return fail_sys(exit_sys, "rename {} to {}", slot, hidden);

@@ -1,11 +1,13 @@
-// The boot reconcile in one process: one fork per profile, so that a
-// profile that dies (a library call's fatal error) is logged and the
-// others go on, without paying an exec per step.
+// The boot reconcile in one process: each profile's steps return an Error,
+// and a failed profile is logged, its staging dir removed, and the others
+// go on, with no child process per profile.
 #include <hermes-s6/reconcile.hpp>
 
 #include <hermes-s6/bootlog.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/fs.hpp>
+#include <hermes-s6/options.hpp>
+#include <hermes-s6/privilege.hpp>
 #include <hermes-s6/profile.hpp>
 #include <hermes-s6/publish.hpp>
 #include <hermes-s6/skeleton.hpp>
@@ -16,57 +18,86 @@
 #include <ctime>
 #include <csignal>
 #include <dirent.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace hs6 {
 
-std::string loggable_name(std::string_view name)
-{
-    std::string s;
-    for (char c : name.substr(0, 64)) {
-        bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '_' || c == '-';
-        s.push_back(ok ? c : '?');
-    }
-    if (name.size() > 64) s += "...";
-    return s;
-}
-
 std::vector<ProfileEntry> list_profiles(int homefd, std::string_view home)
 {
     std::vector<ProfileEntry> out;
-    std::string const root = fmt::format("{}/profiles", home);
+    std::string const root = join_path(home, "profiles");
     Fd fd = open_dir(homefd, "profiles");
     if (!fd) {
         if (errno != ENOENT) warn_sys("open {} (no named profiles registered)", root);
         return out;
     }
-    DIR *d = ::fdopendir(fd.get());
-    if (!d) {
-        warn_sys("read {}", root);
-        return out;
-    }
-    int const dfd = fd.release();
-    while (struct dirent *e = ::readdir(d)) {
-        std::string_view const name(e->d_name);
-        if (name == "." || name == "..") continue;
+    std::string soul;
+    bool const listed = for_each_entry(fd.get(), [&](char const *entry, unsigned char type) {
+        std::string_view const name(entry);
         struct stat st;
-        if (!stat_at(dfd, e->d_name, st)) continue;
-        if (S_ISLNK(st.st_mode)) {
-            out.push_back({std::string(name), "a symbolic link: not followed"});
-            continue;
+        if (type == DT_UNKNOWN) {
+            if (!stat_at(fd.get(), entry, st)) return true;
+            type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
         }
-        if (!S_ISDIR(st.st_mode)) continue;
-        Fd pd = open_dir(dfd, e->d_name);
-        if (!pd || !stat_at(pd.get(), "SOUL.md", st)) continue;
+        if (type == DT_LNK) {
+            out.push_back({std::string(name), "a symbolic link: not followed"});
+            return true;
+        }
+        if (type != DT_DIR) return true;
+        // One look, through NAME (a directory a moment ago; the profile's
+        // own open later refuses it if it became a symlink since).
+        soul.assign(name).append("/SOUL.md");
+        if (!stat_at(fd.get(), soul.c_str(), st)) return true;
         char const *skip = profile_name_problem(name);
         if (!skip && name == "default") skip = "reserved for the root profile's slot";
         out.push_back({std::string(name), skip});
-    }
-    ::closedir(d);
+        return true;
+    });
+    if (!listed) warn_sys("read {} (the profiles after the failure are not registered)", root);
     std::sort(out.begin(), out.end(), [](auto const &a, auto const &b) { return a.name < b.name; });
     return out;
+}
+
+unsigned max_profiles(char const *value)
+{
+    if (!value || !*value) return max_profiles_default;
+    unsigned v;
+    if (parse_uint(value, v)) return v;
+    warnf("HERMES_MAX_PROFILES={}: not a decimal number, using {}", value, max_profiles_default);
+    return max_profiles_default;
+}
+
+unsigned apply_profile_cap(std::vector<ProfileEntry> &profiles, unsigned max)
+{
+    unsigned kept = 0, capped = 0;
+    for (auto &p : profiles) {
+        if (p.skip) continue;
+        if (kept < max) {
+            ++kept;
+            continue;
+        }
+        p.skip = "beyond HERMES_MAX_PROFILES";
+        ++capped;
+    }
+    return capped;
+}
+
+Error count_profile_slots(int scandirfd, unsigned &count)
+{
+    count = 0;
+    Fd fd(::openat(scandirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return fail_sys(exit_sys, "open the scan directory");
+    std::string_view const prefix(slot_prefix);
+    bool const listed = for_each_entry(fd.get(), [&](char const *entry, unsigned char type) {
+        std::string_view const name(entry);
+        if (name.substr(0, prefix.size()) != prefix || name == slot_name("default")) return true;
+        struct stat st;
+        if (type == DT_UNKNOWN && stat_at(fd.get(), entry, st) && S_ISDIR(st.st_mode)) type = DT_DIR;
+        if (type == DT_DIR) ++count;
+        return true;
+    });
+    if (!listed) return fail_sys(exit_sys, "read the scan directory");
+    return ok();
 }
 
 namespace {
@@ -75,120 +106,120 @@ struct Outcome {
     std::string profile, state, action;
 };
 
-// Runs child (which must not return) in a forked process and waits for
-// it: true when it exited 0. what names it in a failed fork's warning.
-template <class F>
-bool in_child(F &&child, std::string_view what)
-{
-    pid_t const pid = ::fork();
-    if (pid < 0) {
-        warn_sys("fork {}", what);
-        return false;
-    }
-    if (pid == 0) {
-        child();
-        std::_Exit(0);
-    }
-    int status;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return false;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
+// Publishes with -f: a slot left by an earlier boot is exchanged (never
+// one a live s6-supervise holds), under the slot's lock.
+Error publish(char const *staging, char const *slot) { return publish_slot(staging, slot, true); }
 
-// The slot steps of one profile: render, seed, publish. Dies with the
-// failing step's code.
-void register_one(int scandirfd, char const *scandir, std::string const &staging, std::string const &name,
-                  bool up, ReconcileOptions const &o)
-{
-    std::string const staging_path = fmt::format("{}/{}", scandir, staging);
-    std::string const slot_path = fmt::format("{}/gateway-{}", scandir, name);
-    RenderOptions r = o.render;
-    r.start = up ? StartState::up : StartState::down;
-    render_slot(scandirfd, staging.c_str(), name, r, staging_path);
+struct Reconcile {
+    int scandirfd;
+    char const *scandir;
+    ReconcileOptions const &o;
+    bool seed;                // root: seed the group layout
+    char const *multiplex;    // GATEWAY_MULTIPLEX_PROFILES
+    Layout layout;
+    RenderOptions render;
+
+    // The slot steps of one profile into a staging dir of its own: render,
+    // seed, publish.
+    Error register_one(std::string const &name, bool up)
     {
-        Fd sfd = need_dir(scandirfd, staging.c_str(), staging_path);
-        Layout l;
-        l.gid = o.gid;
-        l.event_group = o.event_group;
-        seed_supervise(sfd.get(), staging_path.c_str(), l);
+        std::string staging;
+        Fd dir;
+        if (Error e = new_staging_dir(scandirfd, name, staging, dir)) return e;
+        std::string const staging_path = join_path(scandir, staging);
+        Error e = render_into(dir.get(), name, render, up, staging_path);
+        if (!e && seed) e = seed_supervise(dir.get(), staging_path.c_str(), layout);
+        dir = Fd();
+        if (!e) {
+            std::string const slot_path = join_path(scandir, slot_name(name));
+            e = publish(staging_path.c_str(), slot_path.c_str());
+        }
+        // publish_slot removes its staging dir on failure; the others leave
+        // theirs: a failed profile leaves nothing.
+        if (e && !remove_tree(scandirfd, staging.c_str())) warn_sys("remove {}", staging_path);
+        return e;
     }
-    if (Error e = publish_slot(staging_path.c_str(), slot_path.c_str(), true)) die(e);
-}
 
-Outcome reconcile_one(int scandirfd, char const *scandir, int profilefd, std::string const &profiledir,
-                      std::string const &name, ReconcileOptions const &o)
-{
-    std::string const state = read_state(profilefd, profiledir.c_str());
-    sweep_runtime_files(profilefd, profiledir.c_str());
-    bool const up = slot_starts_up(name, StartState::from_environment, state.c_str(),
-                                   std::getenv("GATEWAY_MULTIPLEX_PROFILES"));
-    std::string const staging = fmt::format(".gateway-{}.tmp", name);
-    bool const ok = in_child([&] { register_one(scandirfd, scandir, staging, name, up, o); },
-                             fmt::format("for profile {}", name));
-    if (!ok) {
-        // render_slot and publish_slot clean up after themselves, but a
-        // child that died in seed_supervise (or was killed) leaves its
-        // staging dir: remove it, so that a failed profile leaves nothing.
-        if (!remove_tree(scandirfd, staging.c_str())) warn_sys("remove {}/{}", scandir, staging);
+    Outcome one(int profilefd, std::string const &profiledir, std::string const &name)
+    {
+        std::string const state = read_state(profilefd, profiledir.c_str());
+        if (!o.dry_run) sweep_runtime_files(profilefd, profiledir.c_str());
+        bool const up = slot_starts_up(name, StartState::from_environment, state.c_str(), multiplex);
+        if (o.dry_run) return {name, state, up ? "started" : "registered"};
+        if (Error e = register_one(name, up)) {
+            warnf("profile {}: {}", name, e.message());
+            return {name, state, "failed"};
+        }
+        return {name, state, up ? "started" : "registered"};
     }
-    return {name, state, ok ? (up ? "started" : "registered") : "failed"};
-}
+};
 
-// Appends the lines to the boot log as uid:gid, in a child that drops to
-// them first: the volume belongs to the user, so root never writes there.
-bool write_boot_log(std::string const &logfile, std::string const &lines, ReconcileOptions const &o)
+// Appends the lines to the boot log with the user's file-system ids: the
+// volume belongs to the user, so root never writes there as root, and no
+// child the user could stop holds the boot.
+Error write_boot_log(std::string const &logfile, std::string const &lines, ReconcileOptions const &o)
 {
-    return in_child([&] {
-        if (::geteuid() == 0) drop_privileges(o.uid, o.gid);
-        if (!bootlog_append(logfile.c_str(), lines, o.log_max)) std::_Exit(1);
-    }, fmt::format("to write {}", logfile));
+    FsIdentity as_user;
+    if (Error e = as_user.enter(o.uid, o.gid)) return e;
+    return bootlog_append(logfile.c_str(), lines, o.log_max);
 }
 
 } // namespace
 
-unsigned reconcile_profiles(char const *home, char const *scandir, ReconcileOptions const &o)
+Error reconcile_profiles(char const *home, char const *scandir, ReconcileOptions const &o, unsigned &failed)
 {
-    // An inherited SIG_IGN for SIGCHLD would make waitpid() fail with
-    // ECHILD, and every published profile count as failed.
-    ::signal(SIGCHLD, SIG_DFL);
-    Fd homefd = need_dir(home);
-    Fd scandirfd = need_dir(scandir);
-    std::vector<Outcome> done;
-    done.push_back(reconcile_one(scandirfd.get(), scandir, homefd.get(), home, "default", o));
+    failed = 0;
+    UmaskZero exact_modes;  // every entry created with its mode in one call
+    Fd homefd, scandirfd;
+    if (Error e = need_dir(home, homefd)) return e;
+    if (Error e = need_dir(scandir, scandirfd)) return e;
 
-    std::string const root = fmt::format("{}/profiles", home);
-    Fd profiles = open_dir(homefd.get(), "profiles");
-    for (auto const &p : list_profiles(homefd.get(), home)) {
-        std::string const dir = fmt::format("{}/{}", root, p.name);
+    Reconcile r{scandirfd.get(), scandir, o, ::geteuid() == 0, std::getenv("GATEWAY_MULTIPLEX_PROFILES"), {}, o.render};
+    r.layout.gid = o.gid;
+    r.layout.event_group = o.event_group;
+
+    std::vector<Outcome> done;
+    done.push_back(r.one(homefd.get(), home, "default"));
+
+    std::string const root = join_path(home, "profiles");
+    std::vector<ProfileEntry> profiles = list_profiles(homefd.get(), home);
+    apply_profile_cap(profiles, o.max_profiles);
+    Fd profilesfd = profiles.empty() ? Fd() : open_dir(homefd.get(), "profiles");
+    for (auto const &p : profiles) {
         if (p.skip) {
             warnf("skipping {}/{}: {}", root, loggable_name(p.name), p.skip);
             done.push_back({loggable_name(p.name), state_none, "skipped"});
             continue;
         }
-        Fd pd = profiles ? open_dir(profiles.get(), p.name.c_str()) : Fd();
+        std::string const dir = join_path(root, p.name);
+        Fd pd = profilesfd ? open_dir(profilesfd.get(), p.name.c_str()) : Fd();
         if (!pd) {
             warn_sys("open {}", dir);
             done.push_back({p.name, state_none, "failed"});
             continue;
         }
-        done.push_back(reconcile_one(scandirfd.get(), scandir, pd.get(), dir, p.name, o));
+        done.push_back(r.one(pd.get(), dir, p.name));
     }
 
-    unsigned failed = 0;
     std::time_t const now = std::time(nullptr);
     std::string const stamp = bootlog_timestamp(now);
     std::string lines, out;
     for (auto const &d : done) {
         std::string const fields = fmt::format("profile={} prior_state={} action={}", d.profile, d.state, d.action);
         lines += fmt::format("{} {}\n", stamp, fields);
-        out += fmt::format("reconcile: {}\n", fields);
+        out += fmt::format("{}: {}\n", o.dry_run ? "dry run" : "reconcile", fields);
         if (d.action == "failed") ++failed;
     }
-    // The boot log first: a closed stdout (SIGPIPE) must not cost it.
-    std::string const logfile = o.logfile.empty() ? fmt::format("{}/logs/container-boot.log", home) : o.logfile;
-    if (!write_boot_log(logfile, lines, o)) warnf("the boot log {} was not written", logfile);
-    if (!write_all(1, out)) warn_sys("write to stdout");
-    return failed;
+    // The boot log first: a closed stdout must not cost it.
+    if (!o.dry_run) {
+        std::string const logfile = o.logfile.empty() ? join_path(home, default_bootlog) : o.logfile;
+        if (Error e = write_boot_log(logfile, lines, o)) {
+            warn(e.message());
+            warnf("the boot log {} was not written", logfile);
+        }
+    }
+    if (!write_nopipe(1, out)) return fail_sys(exit_sys, "write to stdout");
+    return ok();
 }
 
 } // namespace hs6

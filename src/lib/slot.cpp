@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <ctime>
 #include <unistd.h>
 
 namespace hs6 {
@@ -20,7 +21,7 @@ bool slot_starts_up(std::string_view profile, StartState start, char const *gate
 {
     if (start != StartState::from_environment) return start == StartState::up;
     if (!gateway_state || std::strcmp(gateway_state, "running")) return false;
-    return profile == "default" || !truthy(multiplex);
+    return profile == "default" || !multiplex_truthy(multiplex);
 }
 
 std::string execline_quote(std::string_view s)
@@ -38,13 +39,6 @@ std::string execline_quote(std::string_view s)
 
 namespace {
 
-bool has_control(std::string_view s)
-{
-    for (unsigned char c : s)
-        if (c < 0x20 || c == 0x7f) return true;
-    return false;
-}
-
 // The test that picks the direct branch: true only when `id -u` ran, exited
 // 0 and printed a number other than 0. Every failure (backtick or id cannot
 // fork or exec, id fails, prints nothing, garbage) makes it false, and the
@@ -57,7 +51,7 @@ constexpr char const not_root_test[] = "ifelse { backtick -E uid { id -u } eltes
 
 std::string header(RenderOptions const &o, char const *mode)
 {
-    std::string s = "#!" + o.bindir + "/execlineb " + mode + "\n";
+    std::string s = "#!" + o.shebangdir + "/execlineb " + mode + "\n";
     if (o.contenv && std::strcmp(mode, "-P") == 0) s += "with-contenv\n";
     return s;
 }
@@ -110,11 +104,11 @@ char const *render_options_problem(RenderOptions const &o)
     if (o.user.empty() || has_control(o.user)) return "user must be non-empty, without control characters";
     if (o.user[0] == '-') return "user must not start with - (s6-setuidgid would read it as an option)";
     if (o.prog.empty() || has_control(o.prog)) return "prog must be non-empty, without control characters";
-    if (o.bindir.empty() || o.bindir[0] != '/') return "bindir must be an absolute path";
-    for (char c : o.bindir)
+    if (o.shebangdir.empty() || o.shebangdir[0] != '/') return "shebangdir must be an absolute path";
+    for (char c : o.shebangdir)
         if (c == ' ' || c == '\t' || has_control(std::string_view(&c, 1)))
-            return "bindir must not contain blanks or control characters (it goes in a shebang line)";
-    if (o.bindir.size() + sizeof "#!/execlineb -P" > 255) return "bindir too long for a shebang line";
+            return "shebangdir must not contain blanks or control characters (it goes in a shebang line)";
+    if (o.shebangdir.size() + sizeof "#!/execlineb -P" > 255) return "shebangdir too long for a shebang line";
     return nullptr;
 }
 
@@ -158,32 +152,13 @@ std::string render_log_run(std::string_view profile, RenderOptions const &o)
 
 namespace {
 
-struct Staging {
-    int parentfd;
-    char const *name;
-    std::string_view path;
-
-    // Removes what was written so far, then dies 111 with errno's message.
-    [[noreturn]] void fail(std::string const &what) const
-    {
-        int const err = errno;
-        if (!remove_tree(parentfd, name)) warn_sys("remove {}", path);
-        die_errno(exit_sys, err, what);
-    }
-
-    void write(int dirfd, char const *file, std::string const &content, char const *shown) const
-    {
-        if (!write_file(dirfd, file, content, 0755)) fail(fmt::format("write {}/{}", path, shown));
-    }
-};
-
-// A new directory, 0755 whatever the umask (make_dir creates it under umask
-// 077, then sets the mode). It must not exist: the leftover was just
-// removed, so an entry there now is someone else's, and it is not used.
-bool new_dir(int dirfd, char const *name)
+// A new directory, 0755 whatever the umask. It must not exist: the
+// leftover was just removed, so an entry there now is someone else's, and
+// it is not used.
+bool new_dir(int dirfd, char const *name, Fd &dir)
 {
     Made made;
-    if (!make_dir(dirfd, name, 0755, static_cast<uid_t>(-1), static_cast<gid_t>(-1), made)) return false;
+    if (!make_dir(dirfd, name, 0755, static_cast<uid_t>(-1), static_cast<gid_t>(-1), made, &dir)) return false;
     if (made == Made::existed) {
         errno = EEXIST;
         return false;
@@ -191,44 +166,91 @@ bool new_dir(int dirfd, char const *name)
     return true;
 }
 
+Error staging_problem(std::string_view base, std::string_view path)
+{
+    if (base.empty() || base[0] != '.' || base == "." || base == ".." || base.find('/') != base.npos)
+        return fail(exit_usage, "staging dir {} must be a dot-prefixed name (s6-svscan would supervise it half-built)",
+                    path);
+    return ok();
+}
+
 } // namespace
 
-void render_slot(int parentfd, char const *staging, std::string_view profile, RenderOptions const &o,
-                 std::string_view path)
+Error render_into(int dirfd, std::string_view profile, RenderOptions const &o, bool up, std::string_view path)
 {
-    if (char const *why = profile_name_problem(profile)) fatal(exit_usage, "invalid profile name: {}", why);
-    std::string_view const base(staging);
-    if (base.empty() || base[0] != '.' || base == "." || base == ".." || base.find('/') != base.npos)
-        fatal(exit_usage, "staging dir {} must be a dot-prefixed name (s6-svscan would supervise it half-built)", path);
-    if (char const *why = render_options_problem(o)) fatal(exit_usage, "invalid option: {}", why);
+    if (!write_file(dirfd, "type", "longrun\n", 0644)) return fail_sys(exit_sys, "write {}/type", path);
+    if (!write_file(dirfd, "run", render_run(profile, o), 0755)) return fail_sys(exit_sys, "write {}/run", path);
+    if (!write_file(dirfd, "finish", render_finish(o), 0755)) return fail_sys(exit_sys, "write {}/finish", path);
+    Fd log;
+    if (!new_dir(dirfd, "log", log)) return fail_sys(exit_sys, "mkdir {}/log", path);
+    if (!write_file(log.get(), "run", render_log_run(profile, o), 0755))
+        return fail_sys(exit_sys, "write {}/log/run", path);
+    if (!up && !write_file(dirfd, "down", "", 0644)) return fail_sys(exit_sys, "write {}/down", path);
+    return ok();
+}
+
+Error render_slot(int parentfd, char const *staging, std::string_view profile, RenderOptions const &o,
+                  std::string_view path)
+{
+    if (char const *why = profile_name_problem(profile)) return fail(exit_usage, "invalid profile name: {}", why);
+    if (Error e = staging_problem(staging, path)) return e;
+    if (char const *why = render_options_problem(o)) return fail(exit_usage, "invalid option: {}", why);
     bool const up = slot_starts_up(profile, o.start, std::getenv("HERMES_GATEWAY_STATE"),
                                    std::getenv("GATEWAY_MULTIPLEX_PROFILES"));
 
-    if (!remove_tree(parentfd, staging)) fatal_sys(exit_sys, "remove leftover {}", path);
-    if (!new_dir(parentfd, staging)) fatal_sys(exit_sys, "mkdir {}", path);
-    Staging const st{parentfd, staging, path};
-    Fd dir = open_dir(parentfd, staging);
-    if (!dir) st.fail(fmt::format("open {}", path));
-    if (!write_file(dir.get(), "type", "longrun\n", 0644)) st.fail(fmt::format("write {}/type", path));
-    st.write(dir.get(), "run", render_run(profile, o), "run");
-    st.write(dir.get(), "finish", render_finish(o), "finish");
-    if (!new_dir(dir.get(), "log")) st.fail(fmt::format("mkdir {}/log", path));
-    Fd log = open_dir(dir.get(), "log");
-    if (!log) st.fail(fmt::format("open {}/log", path));
-    st.write(log.get(), "run", render_log_run(profile, o), "log/run");
-    if (!up && !write_file(dir.get(), "down", "", 0644)) st.fail(fmt::format("write {}/down", path));
+    if (!remove_tree(parentfd, staging)) return fail_sys(exit_sys, "remove leftover {}", path);
+    Fd dir;
+    if (!new_dir(parentfd, staging, dir)) {
+        int const err = errno;
+        // Made but not opened: take it back.
+        if (err != EEXIST) remove_tree(parentfd, staging);
+        return fail_errno(exit_sys, err, "mkdir {}", path);
+    }
+    Error e = render_into(dir.get(), profile, o, up, path);
+    if (e && !remove_tree(parentfd, staging)) warn_sys("remove {}", path);
+    return e;
 }
 
-void render_slot(char const *stagingdir, std::string_view profile, RenderOptions const &o)
+Error render_slot(char const *stagingdir, std::string_view profile, RenderOptions const &o)
 {
-    if (char const *why = profile_name_problem(profile)) fatal(exit_usage, "invalid profile name: {}", why);
+    if (char const *why = profile_name_problem(profile)) return fail(exit_usage, "invalid profile name: {}", why);
     std::string const parent = dir_name(stagingdir);
     std::string const base(base_name(stagingdir));
-    if (base.empty() || base[0] != '.' || base == "." || base == "..")
-        fatal(exit_usage, "staging dir {} must be a dot-prefixed name (s6-svscan would supervise it half-built)",
-              stagingdir);
-    Fd pfd = need_dir(-100, parent.c_str(), parent);
-    render_slot(pfd.get(), base.c_str(), profile, o, stagingdir);
+    if (Error e = staging_problem(base, stagingdir)) return e;
+    Fd pfd;
+    if (Error e = need_dir(AT_FDCWD, parent.c_str(), parent, pfd)) return e;
+    UmaskZero exact_modes;
+    return render_slot(pfd.get(), base.c_str(), profile, o, stagingdir);
+}
+
+Error new_staging_dir(int parentfd, std::string_view profile, std::string &name, Fd &dir)
+{
+    static char const chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    static unsigned long long seed = 0;
+    if (!seed) {
+        struct timespec ts;
+        ::clock_gettime(CLOCK_MONOTONIC, &ts);
+        seed = (static_cast<unsigned long long>(ts.tv_nsec) << 20) ^ static_cast<unsigned long long>(ts.tv_sec) ^
+               (static_cast<unsigned long long>(::getpid()) << 40) ^ 0x9e3779b97f4a7c15ULL;
+    }
+    for (unsigned attempt = 0; attempt < 1000; ++attempt) {
+        // xorshift64*: cheap and different per process; uniqueness comes
+        // from mkdirat's EEXIST, not from the generator.
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        unsigned long long r = seed * 0x2545f4914f6cdd1dULL;
+        char unique[3];
+        for (char &c : unique) {
+            c = chars[r % 36];
+            r /= 36;
+        }
+        name = staging_name(profile, std::string_view(unique, 3));
+        if (new_dir(parentfd, name.c_str(), dir)) return ok();
+        if (errno != EEXIST) return fail_sys(exit_sys, "mkdir {}", name);
+    }
+    errno = EEXIST;
+    return fail_sys(exit_sys, "mkdir a unique {}", staging_name(profile, "XXX"));
 }
 
 } // namespace hs6

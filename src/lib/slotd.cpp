@@ -59,35 +59,6 @@ Error parse_slot_request(Args args, SlotRequest &out)
 
 namespace {
 
-// Runs child (which must not return: it dies with a code, or returns
-// normally for 0) in a forked process; returns its exit code, 111 for a
-// death by signal. SEAM(LIB) SEAM(CONC): render_slot, seed_supervise,
-// publish_slot and unpublish_slot still die on failure; once they return
-// an Error, the fork goes and the Error is returned as it is.
-template <class F>
-int in_child(F &&child)
-{
-    pid_t const pid = ::fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        child();
-        std::_Exit(0);
-    }
-    int status;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return exit_sys;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : exit_sys;
-}
-
-// The child's message already went to stderr: an Error that prints
-// nothing more carries the code alone.
-Error child_code(int code)
-{
-    if (code < 0) return fail_sys(exit_sys, "fork");
-    if (code == 0) return ok();
-    return Error{code, 0, {}};
-}
-
 // The server's own lock, around every transaction: one at a time, so the
 // cap count and the staging names cannot race. Waits up to ms.
 Error take_lock(std::string const &lockfile, unsigned ms, Fd &out)
@@ -105,35 +76,19 @@ Error take_lock(std::string const &lockfile, unsigned ms, Fd &out)
     return ok();
 }
 
-// Counts the named profiles' slots (gateway-NAME, NAME valid, not
-// "default") in the scandir open at dfd, and removes the staging dirs a
-// killed server left (.slotd-*: only this server makes them, and only
-// under its lock, which is held).
+// Counts the named profiles' slots in the scandir open at dfd (the cap
+// the boot holds too), and removes the staging dirs a killed server left
+// (.slotd-*: only this server makes them, and only under its lock, which
+// is held).
 Error scan_scandir(int dfd, std::string const &scandir, unsigned &slots)
 {
-    slots = 0;
-    int const d2 = ::dup(dfd);
-    if (d2 < 0) return fail_sys(exit_sys, "read {}", scandir);
-    DIR *d = ::fdopendir(d2);
-    if (!d) {
-        ::close(d2);
-        return fail_sys(exit_sys, "read {}", scandir);
-    }
+    if (Error e = count_profile_slots(dfd, slots)) return e;
     std::vector<std::string> stale;
-    for (;;) {
-        errno = 0;
-        struct dirent *e = ::readdir(d);
-        if (!e) break;
-        std::string_view const n(e->d_name);
-        if (n.starts_with(".slotd-")) stale.emplace_back(n);
-        else if (n.starts_with("gateway-") && n != "gateway-default" && valid_profile_name(n.substr(8))) ++slots;
-    }
-    int const err = errno;
-    ::closedir(d);
-    if (err) {
-        errno = err;
+    if (!for_each_entry(dfd, [&](char const *entry, unsigned char) {
+            if (std::string_view(entry).starts_with(".slotd-")) stale.emplace_back(entry);
+            return true;
+        }))
         return fail_sys(exit_sys, "read {}", scandir);
-    }
     for (auto const &s : stale)
         if (!remove_tree(dfd, s.c_str())) return fail_sys(exit_sys, "remove {}/{}", scandir, s);
     return ok();
@@ -232,20 +187,21 @@ Error do_register(SlotdConfig const &c, SlotRequest const &req)
             return fail(exit_cap, "{} profile slots already (HERMES_MAX_PROFILES): {} refused", slots, req.name);
         std::string const staging = fmt::format(".slotd-{}", req.name);
         std::string const staging_path = fmt::format("{}/{}", c.scandir, staging);
-        // SEAM(LIB) SEAM(CONC): the three calls die on failure today.
-        int const code = in_child([&] {
-            render_slot(scan.get(), staging.c_str(), req.name, r, staging_path);
-            {
-                Fd sfd = need_dir(scan.get(), staging.c_str(), staging_path);
-                Layout l;
-                l.gid = c.gid;
-                seed_supervise(sfd.get(), staging_path.c_str(), l);
-            }
-            publish_slot(staging_path.c_str(), slot_path.c_str(), false);
-        });
-        if (code) {
+        Fd sfd;
+        Error e = render_slot(scan.get(), staging.c_str(), req.name, r, staging_path);
+        if (!e) e = need_dir(scan.get(), staging.c_str(), staging_path, sfd);
+        if (!e) {
+            Layout l;
+            l.gid = c.gid;
+            e = seed_supervise(sfd.get(), staging_path.c_str(), l);
+        }
+        sfd = Fd();
+        // publish_slot removes its staging dir on failure; the steps
+        // before it leave theirs.
+        if (!e) e = publish_slot(staging_path.c_str(), slot_path.c_str(), false);
+        if (e) {
             remove_tree(scan.get(), staging.c_str());
-            return child_code(code);
+            return e;
         }
     }
     if (Error e = tell_svscan(scan.get(), c.scandir)) return e;
@@ -257,8 +213,7 @@ Error do_unregister(SlotdConfig const &c, SlotRequest const &req)
     std::string const slot_path = fmt::format("{}/gateway-{}", c.scandir, req.name);
     Fd lock;
     if (Error e = take_lock(c.lockfile, c.timeout_ms, lock)) return e;
-    // SEAM(CONC): unpublish_slot dies on failure today.
-    return child_code(in_child([&] { unpublish_slot(slot_path.c_str(), c.timeout_ms); }));
+    return unpublish_slot(slot_path.c_str(), c.timeout_ms);
 }
 
 } // namespace

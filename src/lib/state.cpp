@@ -150,29 +150,6 @@ char const *field_problem(Field const &f, char const *name, std::string &problem
     return state_none;
 }
 
-// name with every control byte replaced by '?', so that a message stays
-// one line whatever the path holds.
-std::string shown(std::string_view name)
-{
-    std::string s(name);
-    for (char &c : s)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return s;
-}
-
-std::string_view strip_slashes(std::string_view p)
-{
-    while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
-    return p;
-}
-
-std::string join(std::string_view dir, std::string_view name)
-{
-    std::string p(strip_slashes(dir));
-    if (p.empty() || p.back() != '/') p.push_back('/');
-    return p.append(name);
-}
-
 // Why st is not a regular file we read.
 char const *type_problem(struct stat const &st)
 {
@@ -190,8 +167,6 @@ char const *type_problem(struct stat const &st)
 
 std::string too_large() { return fmt::format("larger than {} bytes", state_file_max); }
 
-std::string unable(char const *what, int err) { return fmt::format("unable to {}: {}", what, error_text(err)); }
-
 // Opens the state file name under dirfd (absolute names: from /), with no
 // symlink followed in a relative name and none at the last component of an
 // absolute one, and only when it is a small regular file. On failure,
@@ -199,12 +174,22 @@ std::string unable(char const *what, int err) { return fmt::format("unable to {}
 Fd open_state_file(int dirfd, std::string_view name, std::string &problem, bool &missing)
 {
     missing = false;
-    name = strip_slashes(name);
+    name = strip_trailing_slashes(name);
     Fd parent;
     int at = dirfd;
     if (!name.empty() && name.front() == '/') {
         at = AT_FDCWD;
     } else {
+        // A relative name stays in the profile dir: no "..".
+        for (std::string_view rest = name; !rest.empty();) {
+            std::size_t const slash = rest.find('/');
+            if (rest.substr(0, slash) == "..") {
+                problem = "a name with .. in it: it would leave the profile directory";
+                return Fd();
+            }
+            if (slash == npos) break;
+            rest.remove_prefix(slash + 1);
+        }
         // Walk the relative name one component at a time, refusing symlinks.
         for (std::size_t slash; (slash = name.find('/')) != npos; name.remove_prefix(slash + 1)) {
             std::string const comp(name.substr(0, slash));
@@ -316,13 +301,13 @@ Fd open_profile_dir(char const *profiledir)
     Fd fd = open_dir(profiledir);
     if (fd) return fd;
     int const err = errno;
-    std::string const p(strip_slashes(profiledir));
+    std::string const p(strip_trailing_slashes(profiledir));
     struct stat st;
     std::string problem;
     if ((err == ELOOP || err == ENOTDIR) && stat_at(AT_FDCWD, p.c_str(), st) && !S_ISDIR(st.st_mode))
         problem = S_ISLNK(st.st_mode) ? "a symbolic link: not followed" : "not a directory";
     else problem = unable("open", err);
-    warnf("{}: {} (state none)", shown(profiledir), problem);
+    warnf("{}: {} (state none)", profiledir, problem);
     return Fd();
 }
 
@@ -335,7 +320,7 @@ std::string read_state(int dirfd, char const *profiledir, char const *file)
         dirfd = own.get();
     }
     char const *const name = file ? file : state_file_name;
-    std::string const path = name[0] == '/' ? std::string(name) : join(profiledir, name);
+    std::string const path = name[0] == '/' ? std::string(name) : join_path(profiledir, name);
     std::string problem;
     bool missing;
     Fd fd = open_state_file(dirfd, name, problem, missing);
@@ -347,7 +332,7 @@ std::string read_state(int dirfd, char const *profiledir, char const *file)
     } else if (missing && !file) {
         return state;  // a profile that never ran a gateway has no state file
     }
-    if (!problem.empty()) warnf("{}: {} (state none)", shown(path), problem);
+    if (!problem.empty()) warnf("{}: {} (state none)", path, problem);
     return state;
 }
 
@@ -356,7 +341,7 @@ void sweep_runtime_files(int dirfd, char const *profiledir)
     for (char const *name : {"gateway.pid", "processes.json"}) {
         if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) continue;
         int const err = errno;
-        std::string const path = shown(join(profiledir, name));
+        std::string const path = join_path(profiledir, name);
         struct stat st;
         if (err == EISDIR || (stat_at(dirfd, name, st) && S_ISDIR(st.st_mode)))
             warnf("{} is a directory: not removed", path);

@@ -1,10 +1,13 @@
 // hermes-bootlog: append one timestamped line to the container boot log,
-// as the given user, rotating the file at a size.
+// with the given user's file-system ids, rotating the file at a size.
 #include <hermes-s6/bootlog.hpp>
 #include <hermes-s6/die.hpp>
+#include <hermes-s6/options.hpp>
+#include <hermes-s6/privilege.hpp>
 
 #include <ctime>
 #include <string>
+#include <unistd.h>
 
 static char const USAGE[] = "hermes-bootlog [ -s maxbytes ] [ -u uid -g gid | -U ] logfile words...";
 
@@ -26,10 +29,14 @@ int main(int argc, char const *const *argv)
         if (char const *why = hs6::bootlog_word_problem(words[i]))
             hs6::fatal(hs6::exit_usage, "word {} {}: refused, it could forge a log line", i + 1, why);
 
-    // Drop first: everything on the volume is done as the volume's user.
-    if (ids.have_uid) hs6::drop_privileges(ids.uid, ids.gid);
+    // Everything on the volume is done with the volume user's file-system
+    // ids, by this process: it stays root for signals, so the user cannot
+    // stop it. Root writing as root follows no symlink on the way.
+    hs6::FsIdentity as_user;
+    if (ids.have_uid)
+        if (hs6::Error e = as_user.enter(ids.uid, ids.gid)) hs6::die(e);
+    bool const no_symlinks = !ids.have_uid && ::geteuid() == 0;
     std::string const line = hs6::bootlog_line(std::time(nullptr), words);
-    std::string error;
-    if (!hs6::bootlog_append(args[0], line, maxbytes, &error)) hs6::die(hs6::exit_sys, error);
+    if (hs6::Error e = hs6::bootlog_append(args[0], line, maxbytes, no_symlinks)) hs6::die(e);
     return 0;
 }

@@ -2,6 +2,8 @@
 // for how long, wanted up, normally up; as text or (-j) a JSON array.
 // Needs no privilege: it reads what the group layout leaves readable.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/die.hpp>
+#include <hermes-s6/options.hpp>
 #include <hermes-s6/fs.hpp>
 #include <hermes-s6/listing.hpp>
 

@@ -3,6 +3,7 @@
 // the slot's lock, then chain.
 #include <hermes-s6/chain.hpp>
 #include <hermes-s6/die.hpp>
+#include <hermes-s6/options.hpp>
 #include <hermes-s6/publish.hpp>
 
 static char const USAGE[] = "hermes-publish-slot [ -f ] [ -t ms ] stagingdir slotdir [ prog... ]";

@@ -1,6 +1,7 @@
 // hermes-readstate: the prior state of a profile, from its
 // gateway_state.json, printed or exported to the chained program.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/options.hpp>
 #include <hermes-s6/state.hpp>
 
 #include <cstdlib>
@@ -37,7 +38,7 @@ int main(int argc, char const *const *argv)
 
     if (args.size() == 1) {
         state.push_back('\n');
-        if (!hs6::write_all(1, state)) hs6::fatal_sys(hs6::exit_sys, "write to stdout");
+        if (!hs6::write_nopipe(1, state)) hs6::fatal_sys(hs6::exit_sys, "write to stdout");
         return answer;
     }
     if (answer) return answer;  // -a: chain only into a state that autostarts

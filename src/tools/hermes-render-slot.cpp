@@ -1,10 +1,11 @@
 // hermes-render-slot: write a fresh slot (run, finish, log/run, type,
 // down) for a profile into a dot-prefixed staging directory, then chain.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/options.hpp>
 #include <hermes-s6/slot.hpp>
 
 static char const USAGE[] =
-    "hermes-render-slot [ -u | -d ] [ -h home ] [ -r user ] [ -b bindir ] [ -E ] [ -x prog ] stagingdir profile [ prog... ]";
+    "hermes-render-slot [ -u | -d ] [ -h home ] [ -r user ] [ -b shebangdir ] [ -E ] [ -x prog ] stagingdir profile [ prog... ]";
 
 int main(int argc, char const *const *argv)
 {
@@ -16,12 +17,12 @@ int main(int argc, char const *const *argv)
         case 'd': o.start = hs6::StartState::down; break;
         case 'h': o.home = arg; break;
         case 'r': o.user = arg; break;
-        case 'b': o.bindir = arg; break;
+        case 'b': o.shebangdir = arg; break;
         case 'E': o.contenv = false; break;
         case 'x': o.prog = arg; break;
         }
     }, USAGE);
     if (args.size() < 2) hs6::die_usage(USAGE);
-    hs6::render_slot(args[0], args[1], o);
+    if (hs6::Error e = hs6::render_slot(args[0], args[1], o)) hs6::die(e);
     hs6::chain(args.subspan(2));
 }

@@ -1,6 +1,7 @@
 // hermes-seed-supervise: lay down the supervise skeleton that s6-supervise
 // adopts, so that a group (or, with -o, a user) can control the service.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/options.hpp>
 #include <hermes-s6/skeleton.hpp>
 
 static char const USAGE[] = "hermes-seed-supervise [ -o ] [ -e ] [ -f ] [ -u uid ] [ -g gid ] [ -U ] servicedir [ prog... ]";
@@ -24,6 +25,6 @@ int main(int argc, char const *const *argv)
         hs6::die(hs6::exit_usage, "-o needs a user: use -u uid or -U");
     layout.uid = ids.uid;
     layout.gid = ids.gid;
-    hs6::seed_supervise(args[0], layout);
+    if (hs6::Error e = hs6::seed_supervise(args[0], layout)) hs6::die(e);
     hs6::chain(args.subspan(1));
 }

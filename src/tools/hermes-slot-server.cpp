@@ -5,6 +5,9 @@
 // request words and IPCREMOTEEUID. With -P: prepare the socket dir and
 // the access rules at service start, then chain.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/die.hpp>
+#include <hermes-s6/options.hpp>
+#include <hermes-s6/profile.hpp>
 #include <hermes-s6/fs.hpp>
 #include <hermes-s6/reconcile.hpp>
 #include <hermes-s6/slotd.hpp>
@@ -49,10 +52,10 @@ int main(int argc, char const *const *argv)
         case 'P': prepare = true; break;
         case 'r': if (*arg) c.render.user = arg; break;
         case 'x': if (*arg) c.render.prog = arg; break;
-        case 'b': c.render.bindir = arg; break;
+        case 'b': c.render.shebangdir = arg; break;
         case 'E': c.render.contenv = false; break;
         case 'm': c.multiplex = arg; break;
-        case 'n': c.max_profiles = *arg ? hs6::need_uint(arg, "max") : hs6::max_profiles_default; break;
+        case 'n': c.max_profiles = hs6::max_profiles(arg); break;
         case 't': c.timeout_ms = hs6::need_uint(arg, "timeout"); break;
         case 'L': logfd = static_cast<int>(hs6::need_uint(arg, "logfd")); break;
         case 'l': c.lockfile = arg; break;

@@ -2,6 +2,8 @@
 // layer over s6-sudo: the request goes to the service as it is given, and
 // the server's message and exit code come back unchanged.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/die.hpp>
+#include <hermes-s6/options.hpp>
 
 #include <cstdlib>
 #include <vector>

@@ -3,6 +3,7 @@
 // them to exit, remove the tree, then chain.
 #include <hermes-s6/chain.hpp>
 #include <hermes-s6/die.hpp>
+#include <hermes-s6/options.hpp>
 #include <hermes-s6/publish.hpp>
 
 static char const USAGE[] = "hermes-unpublish-slot [ -t ms ] slotdir [ prog... ]";

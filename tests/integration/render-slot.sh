@@ -43,7 +43,9 @@ state_is down "Running (case matters)" "HERMES_GATEWAY_STATE=Running" p
 state_is down "running, multiplex=yes, named" "HERMES_GATEWAY_STATE=running GATEWAY_MULTIPLEX_PROFILES=yes" p
 state_is up "running, multiplex=yes, default" "HERMES_GATEWAY_STATE=running GATEWAY_MULTIPLEX_PROFILES=yes" default
 state_is up "running, multiplex=no, named" "HERMES_GATEWAY_STATE=running GATEWAY_MULTIPLEX_PROFILES=no" p
-state_is up "running, multiplex=on (not truthy), named" "HERMES_GATEWAY_STATE=running GATEWAY_MULTIPLEX_PROFILES=on" p
+state_is down "running, multiplex=on (upstream's rule), named" "HERMES_GATEWAY_STATE=running GATEWAY_MULTIPLEX_PROFILES=on" p
+state_is down "running, multiplex=tRuE (any case), named" "HERMES_GATEWAY_STATE=running GATEWAY_MULTIPLEX_PROFILES=tRuE" p
+state_is up "running, multiplex=off, named" "HERMES_GATEWAY_STATE=running GATEWAY_MULTIPLEX_PROFILES=off" p
 state_is up "-u wins over stopped" "HERMES_GATEWAY_STATE=stopped" p -u
 state_is up "-u wins over multiplex" "HERMES_GATEWAY_STATE=running GATEWAY_MULTIPLEX_PROFILES=1" p -u
 state_is down "-d wins over running" "HERMES_GATEWAY_STATE=running" p -d

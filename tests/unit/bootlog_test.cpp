@@ -34,8 +34,9 @@ protected:
     }
     bool append(std::string_view line, std::size_t max = hs6::bootlog_max_default)
     {
-        error.clear();
-        return hs6::bootlog_append(log.c_str(), line, max, &error);
+        hs6::Error const e = hs6::bootlog_append(log.c_str(), line, max);
+        error = e.message();
+        return !e;
     }
 
     std::string log, error;
@@ -217,13 +218,15 @@ TEST_F(BootlogTest, FailedRotationStillAppends)
     EXPECT_EQ(slurp(log), "full\nx\n");
 }
 
-TEST_F(BootlogTest, ErrorIsWarnedWhenNotAskedFor)
+TEST_F(BootlogTest, ErrorSaysWhatAndNothingIsPrinted)
 {
     log = dir + "/a/b/x.log";
     testing::internal::CaptureStderr();
-    EXPECT_FALSE(hs6::bootlog_append(log.c_str(), "x\n", 10));
+    hs6::Error const e = hs6::bootlog_append(log.c_str(), "x\n", 10);
     std::string const err = testing::internal::GetCapturedStderr();
-    EXPECT_NE(err.find(": warning: unable to open the directory of"), std::string::npos) << err;
+    EXPECT_EQ(e.code, 111);
+    EXPECT_EQ(e.message().find("unable to open the directory of"), 0u) << e.message();
+    EXPECT_EQ(err, "");
 }
 
 } // namespace

@@ -101,4 +101,38 @@ TEST(Truthy, EverythingElseIsFalse)
         EXPECT_FALSE(hs6::truthy(s)) << "accepted: \"" << s << "\"";
 }
 
+TEST(MultiplexTruthy, UpstreamRule)
+{
+    for (char const *s : {"1", "true", "TRUE", "tRuE", "yes", "YES", "on", "On", "ON", " on", "yes ", "\t1\n",
+                          " \r\ntrue \n"})
+        EXPECT_TRUE(hs6::multiplex_truthy(s)) << "refused: \"" << s << "\"";
+    EXPECT_FALSE(hs6::multiplex_truthy(nullptr));
+    for (char const *s : {"", " ", "0", "false", "no", "off", "y", "o n", "01", "2", "truee", "yes!", "on\v",
+                          "\xc2\xa0on"})
+        EXPECT_FALSE(hs6::multiplex_truthy(s)) << "accepted: \"" << s << "\"";
+}
+
+TEST(EscapeControl, OneLineWhateverThePathHolds)
+{
+    EXPECT_EQ(hs6::escape_control("/a/b c"), "/a/b c");
+    EXPECT_EQ(hs6::escape_control("a\nb"), "a\\nb");
+    EXPECT_EQ(hs6::escape_control("a\r\tb"), "a\\r\\tb");
+    EXPECT_EQ(hs6::escape_control(std::string_view("\x1b[2J\0\x7f", 6)), "\\x1b[2J\\x00\\x7f");
+    EXPECT_EQ(hs6::escape_control("caf\xc3\xa9"), "caf\xc3\xa9");
+    EXPECT_TRUE(hs6::has_control("a\n"));
+    EXPECT_FALSE(hs6::has_control("caf\xc3\xa9 ok"));
+}
+
+TEST(Names, SlotHiddenAndStaging)
+{
+    EXPECT_EQ(hs6::slot_name("p1"), "gateway-p1");
+    EXPECT_EQ(hs6::staging_name("p1", "x0z"), ".gateway-p1.x0z");
+    // The longest profile name still fits NAME_MAX in every form.
+    std::string const longest(hs6::profile_name_max, 'a');
+    EXPECT_EQ(hs6::staging_name(longest, "abc").size(), 255u);
+    EXPECT_EQ(hs6::strip_trailing_slashes("a//"), "a");
+    EXPECT_EQ(hs6::strip_trailing_slashes("/"), "/");
+    EXPECT_EQ(hs6::strip_trailing_slashes("//"), "/");
+}
+
 } // namespace

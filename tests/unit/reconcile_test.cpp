@@ -1,6 +1,7 @@
 // The boot reconcile's listing of a volume and its log names
 // (src/lib/reconcile.cpp): list_profiles and loggable_name.
 #include <hermes-s6/fs.hpp>
+#include <hermes-s6/profile.hpp>
 #include <hermes-s6/reconcile.hpp>
 
 #include <gtest/gtest.h>

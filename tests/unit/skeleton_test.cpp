@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "error_check.hpp"
 #include "testutil.hpp"
 
 #include <cerrno>
@@ -170,7 +171,7 @@ protected:
 
 TEST_F(Skeleton, GroupLayout)
 {
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     expect_group_layout(svc);
     expect_group_layout(log);
     EXPECT_FALSE(present(svc + "/supervise/event")) << "supervise/event is never used by s6";
@@ -183,7 +184,7 @@ TEST_F(Skeleton, GroupLayout)
 TEST_F(Skeleton, GroupLayoutIsRootOwned)
 {
     if (!am_root()) GTEST_SKIP() << "needs root (entries owned by root, group nogroup)";
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     EXPECT_EQ(shape_of(svc + "/supervise"), shape('d', 0, 65534, 0710));
     EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('p', 0, 65534, 0620));
     EXPECT_EQ(shape_of(svc + "/event"), shape('d', 0, 0, 03730));
@@ -192,7 +193,7 @@ TEST_F(Skeleton, GroupLayoutIsRootOwned)
 
 TEST_F(Skeleton, EventGroupLayout)
 {
-    hs6::seed_supervise(svc.c_str(), group_layout(true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(true)));
     expect_group_layout(svc, true);
     expect_group_layout(log, true);
 }
@@ -200,7 +201,7 @@ TEST_F(Skeleton, EventGroupLayout)
 TEST_F(Skeleton, OwnerLayout)
 {
     if (!am_root()) GTEST_SKIP() << "needs root to chown to uid 65534";
-    hs6::seed_supervise(svc.c_str(), owner_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), owner_layout()));
     expect_owner_layout(svc);
     expect_owner_layout(log);
     EXPECT_EQ(shape_of(svc + "/supervise").uid, 65534u);
@@ -215,7 +216,7 @@ TEST_F(Skeleton, ModesDoNotDependOnTheUmask)
             fsys::remove_all(d + "/event", ec);
         }
         ::umask(um);
-        hs6::seed_supervise(svc.c_str(), group_layout(true));
+        EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(true)));
         ::umask(022);
         expect_group_layout(svc, true);
         expect_group_layout(log, true);
@@ -226,7 +227,7 @@ TEST_F(Skeleton, NoLogDirectory)
 {
     std::error_code ec;
     fsys::remove_all(log, ec);
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     expect_group_layout(svc);
     EXPECT_FALSE(present(log));
 }
@@ -236,7 +237,7 @@ TEST_F(Skeleton, LogThatIsAFileIsLeftAlone)
     std::error_code ec;
     fsys::remove_all(log, ec);
     spit(log, "not a directory\n", 0640);
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     expect_group_layout(svc);
     EXPECT_EQ(shape_of(log), shape('f', me, my_gid, 0640));
 }
@@ -245,7 +246,7 @@ TEST_F(Skeleton, ThroughAnOpenDirfd)
 {
     int const fd = ::open(svc.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ASSERT_GE(fd, 0);
-    hs6::seed_supervise(fd, "svc", group_layout());
+    EXPECT_OK(hs6::seed_supervise(fd, "svc", group_layout()));
     ::close(fd);
     expect_group_layout(svc);
     expect_group_layout(log);
@@ -276,24 +277,24 @@ void add_s6_files(std::string const &dir)
 
 TEST_F(Skeleton, SecondRunChangesNothing)
 {
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     auto const first = snapshot(top);
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     EXPECT_EQ(snapshot(top), first);
     // Not even in another layout: existing entries are left as they are.
-    hs6::seed_supervise(svc.c_str(), group_layout(true));
-    if (am_root()) hs6::seed_supervise(svc.c_str(), owner_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(true)));
+    if (am_root()) EXPECT_OK(hs6::seed_supervise(svc.c_str(), owner_layout()));
     EXPECT_EQ(snapshot(top), first);
 }
 
 TEST_F(Skeleton, SecondRunLeavesAlteredEntriesAlone)
 {
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     alter(svc);
     alter(log);
     add_s6_files(svc);
     auto const altered = snapshot(top);
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     EXPECT_EQ(snapshot(top), altered);
 }
 
@@ -301,7 +302,7 @@ TEST_F(Skeleton, SecondRunCompletesAPartialSkeleton)
 {
     // s6-supervise made supervise/ root-only; control and event/ are missing.
     ASSERT_EQ(::mkdir((svc + "/supervise").c_str(), 0700), 0);
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     EXPECT_EQ(shape_of(svc + "/supervise"), shape('d', me, my_gid, 0700)) << "existing supervise/ changed without -f";
     EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('p', me, G, 0620));
     EXPECT_EQ(shape_of(svc + "/event"), shape('d', me, my_gid, 03730));
@@ -310,7 +311,7 @@ TEST_F(Skeleton, SecondRunCompletesAPartialSkeleton)
 
 TEST_F(Skeleton, FixBringsAlteredEntriesBack)
 {
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     alter(svc);
     alter(log);
     add_s6_files(svc);
@@ -318,7 +319,7 @@ TEST_F(Skeleton, FixBringsAlteredEntriesBack)
     auto const before = snapshot(top);
     std::string const status = slurp(svc + "/supervise/status");
 
-    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(false, true)));
 
     for (std::string const &d : {svc, log}) {
         EXPECT_EQ(shape_of(d + "/supervise"), shape('d', me, G, 0710)) << d;
@@ -340,15 +341,15 @@ TEST_F(Skeleton, FixBringsAlteredEntriesBack)
 TEST_F(Skeleton, FixTurnsTheOwnerLayoutIntoTheGroupLayout)
 {
     if (!am_root()) GTEST_SKIP() << "needs root to chown to uid 65534";
-    hs6::seed_supervise(svc.c_str(), owner_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), owner_layout()));
     expect_owner_layout(svc);
-    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(false, true)));
     expect_group_layout(svc);
     expect_group_layout(log);
     // And back, with -e this time.
-    hs6::seed_supervise(svc.c_str(), group_layout(true, true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(true, true)));
     expect_group_layout(svc, true);
-    hs6::seed_supervise(svc.c_str(), owner_layout(true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), owner_layout(true)));
     expect_owner_layout(svc);
     expect_owner_layout(log);
 }
@@ -364,7 +365,7 @@ TEST_F(Skeleton, FixOnAServiceS6AlreadySupervised)
         ASSERT_EQ(::chmod((d + "/event").c_str(), 03730), 0);
         add_s6_files(d);
     }
-    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(false, true)));
     for (std::string const &d : {svc, log}) {
         EXPECT_EQ(shape_of(d + "/supervise"), shape('d', me, G, 0710));
         EXPECT_EQ(shape_of(d + "/supervise/control"), shape('p', me, G, 0620));
@@ -382,7 +383,7 @@ TEST_F(Skeleton, FixPurgesWhatWasPlanted)
     ASSERT_EQ(::mkdir(outside.c_str(), 0700), 0);
     spit(outside + "/victim", "secret\n", 0600);
     ASSERT_EQ(::mkfifo((outside + "/control").c_str(), 0600), 0);
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     add_s6_files(svc);
     std::string const sup = svc + "/supervise/", ev = svc + "/event/";
     std::string const ftrig = "ftrig1:@400000006566aabb11223344:";
@@ -396,7 +397,7 @@ TEST_F(Skeleton, FixPurgesWhatWasPlanted)
     ASSERT_EQ(::mkfifo((ev + ftrig + "Cccccc").c_str(), 0622), 0); // a real subscription
     auto const before = snapshot(top);
 
-    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(false, true)));
 
     for (char const *gone : {"status.new", "death_tally.new", "lock.new", "dir"})
         EXPECT_FALSE(present(sup + gone)) << gone << " was kept";
@@ -411,7 +412,7 @@ TEST_F(Skeleton, FixPurgesWhatWasPlanted)
     EXPECT_EQ(snapshot(outside).size(), 2u);
     // Without -f nothing is removed.
     ASSERT_EQ(::symlink((outside + "/victim").c_str(), (sup + "status.new").c_str()), 0);
-    hs6::seed_supervise(svc.c_str(), group_layout());
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout()));
     EXPECT_TRUE(present(sup + "status.new"));
 }
 
@@ -447,7 +448,7 @@ protected:
     void expect_death(hs6::Layout const &l, char const *re)
     {
         std::string const s = svc;
-        EXPECT_EXIT(hs6::seed_supervise(s.c_str(), l), testing::ExitedWithCode(111), re);
+        EXPECT_ERROR(hs6::seed_supervise(s.c_str(), l), 111, re);
     }
 
     std::string outside;
@@ -470,7 +471,7 @@ TEST_F(SkeletonHostile, SymlinkAsControl)
     EXPECT_EQ(shape_of(svc + "/supervise"), shape('d', me, my_gid, 0700));
     // Fix mode takes supervise/ first, then replaces the planted control
     // with a FIFO of its own; the link's target is never touched.
-    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(false, true)));
     EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('p', me, G, 0620));
     remove_skeletons();
     expect_untouched();
@@ -530,17 +531,13 @@ TEST_F(SkeletonHostile, ServiceDirThatIsASymlinkOrAFile)
 {
     std::string const link = top + "/link";
     plant(svc, link);
-    EXPECT_EXIT(hs6::seed_supervise(link.c_str(), group_layout()), testing::ExitedWithCode(111),
-                "link is a symbolic link: not followed");
+    EXPECT_ERROR(hs6::seed_supervise(link.c_str(), group_layout()), 111, "link is a symbolic link: not followed");
     std::string const slash = link + "/";
-    EXPECT_EXIT(hs6::seed_supervise(slash.c_str(), group_layout()), testing::ExitedWithCode(111),
-                "link/ is a symbolic link: not followed");
+    EXPECT_ERROR(hs6::seed_supervise(slash.c_str(), group_layout()), 111, "link/ is a symbolic link: not followed");
     std::string const file = svc + "/run";
-    EXPECT_EXIT(hs6::seed_supervise(file.c_str(), group_layout()), testing::ExitedWithCode(111),
-                "run is not a directory");
+    EXPECT_ERROR(hs6::seed_supervise(file.c_str(), group_layout()), 111, "run is not a directory");
     std::string const missing = top + "/missing";
-    EXPECT_EXIT(hs6::seed_supervise(missing.c_str(), group_layout()), testing::ExitedWithCode(111),
-                "unable to open .*missing: No such file or directory");
+    EXPECT_ERROR(hs6::seed_supervise(missing.c_str(), group_layout()), 111, "unable to open .*missing: No such file or directory");
     expect_untouched();
 }
 
@@ -566,7 +563,7 @@ TEST_F(SkeletonHostile, WrongTypes)
     ASSERT_EQ(::mkdir((svc + "/supervise/control").c_str(), 0700), 0);
     expect_death(group_layout(), "svc/supervise/control exists and is not a FIFO");
     // The group layout's fix mode replaces what is not s6's FIFO.
-    hs6::seed_supervise(svc.c_str(), group_layout(false, true));
+    EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(false, true)));
     EXPECT_EQ(shape_of(svc + "/supervise/control"), shape('p', me, G, 0620));
     remove_skeletons();
     expect_untouched();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "error_check.hpp"
 #include "testutil.hpp"
 
 #include <cerrno>
@@ -37,7 +38,7 @@ bool contains(std::string const &s, std::string const &what) { return s.find(wha
 hs6::RenderOptions test_options()
 {
     hs6::RenderOptions o;
-    o.bindir = "/usr/bin";
+    o.shebangdir = "/usr/bin";
     o.contenv = false;
     return o;
 }
@@ -64,11 +65,12 @@ TEST(SlotStartsUp, FromTheEnvironment)
 TEST(SlotStartsUp, MultiplexKeepsNamedProfilesDown)
 {
     auto const env = StartState::from_environment;
-    for (char const *t : {"1", "true", "TRUE", "True", "yes", "YES", "Yes"}) {
+    // Upstream's rule (issue 12): 1, true, yes, on, any case, blanks around.
+    for (char const *t : {"1", "true", "TRUE", "True", "yes", "YES", "Yes", "on", "ON", "tRUE", " yes ", "\ton\n"}) {
         EXPECT_FALSE(hs6::slot_starts_up("a", env, "running", t)) << t;
         EXPECT_TRUE(hs6::slot_starts_up("default", env, "running", t)) << t;
     }
-    for (char const *f : {"", "0", "no", "on", "y", "yes ", "tRUE"})
+    for (char const *f : {"", "0", "no", "off", "y", "o n", "enabled", "truee", " "})
         EXPECT_TRUE(hs6::slot_starts_up("a", env, "running", f)) << f;
 }
 
@@ -107,9 +109,9 @@ TEST(RenderOptionsProblem, RefusesWhatCannotGoInAScript)
     EXPECT_TRUE(bad([](auto &o) { o.user = "-x"; }));
     EXPECT_TRUE(bad([](auto &o) { o.prog = ""; }));
     EXPECT_TRUE(bad([](auto &o) { o.prog = "a\x7f"; }));
-    EXPECT_TRUE(bad([](auto &o) { o.bindir = "usr/bin"; }));
-    EXPECT_TRUE(bad([](auto &o) { o.bindir = "/usr/b in"; }));
-    EXPECT_TRUE(bad([](auto &o) { o.bindir = "/" + std::string(300, 'x'); }));
+    EXPECT_TRUE(bad([](auto &o) { o.shebangdir = "usr/bin"; }));
+    EXPECT_TRUE(bad([](auto &o) { o.shebangdir = "/usr/b in"; }));
+    EXPECT_TRUE(bad([](auto &o) { o.shebangdir = "/" + std::string(300, 'x'); }));
 }
 
 // ---- script contents ------------------------------------------------------
@@ -240,7 +242,7 @@ TEST_F(RenderSlot, WritesEveryFileWithExactModes)
     mode_t const old = ::umask(0777);
     auto o = test_options();
     o.start = StartState::down;
-    hs6::render_slot(fd.get(), ".s", "a", o, at(".s"));
+    EXPECT_OK(hs6::render_slot(fd.get(), ".s", "a", o, at(".s")));
     ::umask(old);
     EXPECT_EQ(mode_of(at(".s")), 0755u);
     EXPECT_EQ(mode_of(at(".s/log")), 0755u);
@@ -258,15 +260,15 @@ TEST_F(RenderSlot, WritesEveryFileWithExactModes)
 TEST_F(RenderSlot, DownFileFollowsTheEnvironment)
 {
     auto o = test_options();
-    hs6::render_slot(fd.get(), ".s", "a", o, ".s");
+    EXPECT_OK(hs6::render_slot(fd.get(), ".s", "a", o, ".s"));
     EXPECT_TRUE(exists(at(".s/down")));
     ::setenv("HERMES_GATEWAY_STATE", "running", 1);
-    hs6::render_slot(fd.get(), ".s", "a", o, ".s");
+    EXPECT_OK(hs6::render_slot(fd.get(), ".s", "a", o, ".s"));
     EXPECT_FALSE(exists(at(".s/down")));
     ::setenv("GATEWAY_MULTIPLEX_PROFILES", "True", 1);
-    hs6::render_slot(fd.get(), ".s", "a", o, ".s");
+    EXPECT_OK(hs6::render_slot(fd.get(), ".s", "a", o, ".s"));
     EXPECT_TRUE(exists(at(".s/down")));
-    hs6::render_slot(fd.get(), ".s", "default", o, ".s");
+    EXPECT_OK(hs6::render_slot(fd.get(), ".s", "default", o, ".s"));
     EXPECT_FALSE(exists(at(".s/down")));
     ::unsetenv("HERMES_GATEWAY_STATE");
     ::unsetenv("GATEWAY_MULTIPLEX_PROFILES");
@@ -279,7 +281,7 @@ TEST_F(RenderSlot, LeftoverIsReplacedWithoutFollowingSymlinks)
     ASSERT_EQ(::mkdir(at(".s").c_str(), 0755), 0);
     ASSERT_EQ(::symlink(at("victim").c_str(), at(".s/link").c_str()), 0);
     ASSERT_EQ(::symlink(at("victim/keep").c_str(), at(".s/run").c_str()), 0);
-    hs6::render_slot(fd.get(), ".s", "a", test_options(), ".s");
+    EXPECT_OK(hs6::render_slot(fd.get(), ".s", "a", test_options(), ".s"));
     EXPECT_EQ(slurp(at("victim/keep")), "keep");
     EXPECT_FALSE(exists(at(".s/link")));
     struct stat st;
@@ -289,19 +291,17 @@ TEST_F(RenderSlot, LeftoverIsReplacedWithoutFollowingSymlinks)
 
 TEST_F(RenderSlot, InvalidProfileDies100WritingNothing)
 {
-    EXPECT_EXIT(hs6::render_slot(fd.get(), ".s", "Bad", test_options(), ".s"), testing::ExitedWithCode(100),
-                "invalid profile name");
-    EXPECT_EXIT(hs6::render_slot(fd.get(), ".s", "", test_options(), ".s"), testing::ExitedWithCode(100), "");
-    EXPECT_EXIT(hs6::render_slot(fd.get(), ".s", std::string(243, 'a'), test_options(), ".s"),
-                testing::ExitedWithCode(100), "");
+    EXPECT_ERROR(hs6::render_slot(fd.get(), ".s", "Bad", test_options(), ".s"), 100, "invalid profile name");
+    EXPECT_ERROR(hs6::render_slot(fd.get(), ".s", "", test_options(), ".s"), 100, "");
+    EXPECT_ERROR(hs6::render_slot(fd.get(), ".s", std::string(243, 'a'), test_options(), ".s"), 100, "");
     EXPECT_FALSE(exists(at(".s")));
 }
 
 TEST_F(RenderSlot, StagingMustBeDotPrefixed)
 {
-    EXPECT_EXIT(hs6::render_slot(fd.get(), "s", "a", test_options(), "s"), testing::ExitedWithCode(100), "dot-prefixed");
-    EXPECT_EXIT(hs6::render_slot(fd.get(), ".", "a", test_options(), "."), testing::ExitedWithCode(100), "");
-    EXPECT_EXIT(hs6::render_slot(fd.get(), "..", "a", test_options(), ".."), testing::ExitedWithCode(100), "");
+    EXPECT_ERROR(hs6::render_slot(fd.get(), "s", "a", test_options(), "s"), 100, "dot-prefixed");
+    EXPECT_ERROR(hs6::render_slot(fd.get(), ".", "a", test_options(), "."), 100, "");
+    EXPECT_ERROR(hs6::render_slot(fd.get(), "..", "a", test_options(), ".."), 100, "");
     EXPECT_FALSE(exists(at("s")));
 }
 
@@ -309,15 +309,15 @@ TEST_F(RenderSlot, BadOptionDies100WritingNothing)
 {
     auto o = test_options();
     o.home = "relative";
-    EXPECT_EXIT(hs6::render_slot(fd.get(), ".s", "a", o, ".s"), testing::ExitedWithCode(100), "home");
+    EXPECT_ERROR(hs6::render_slot(fd.get(), ".s", "a", o, ".s"), 100, "home");
     EXPECT_FALSE(exists(at(".s")));
 }
 
 TEST_F(RenderSlot, PathFormFindsTheParent)
 {
-    hs6::render_slot(at(".p").c_str(), "a", test_options());
+    EXPECT_OK(hs6::render_slot(at(".p").c_str(), "a", test_options()));
     EXPECT_TRUE(exists(at(".p/log/run")));
-    EXPECT_EXIT(hs6::render_slot(at("nope/.p").c_str(), "a", test_options()), testing::ExitedWithCode(111), "");
+    EXPECT_ERROR(hs6::render_slot(at("nope/.p").c_str(), "a", test_options()), 111, "");
 }
 
 } // namespace

@@ -9,11 +9,11 @@
 #include <string_view>
 #include <sys/types.h>
 
-#include <hermes-s6/options.hpp>
+#include <hermes-s6/args.hpp>
+#include <hermes-s6/defaults.hpp>
+#include <hermes-s6/error.hpp>
 
 namespace hs6 {
-
-inline constexpr std::size_t bootlog_max_default = 262144; // 256 KiB
 
 // nullptr when word may go into a boot log line, else the reason. A
 // control character (newline, carriage return, escape, NUL...) is refused:
@@ -29,25 +29,20 @@ std::string bootlog_line(std::time_t when, Args words);
 
 // Appends line (whole lines: it ends with a newline; the boot reconcile
 // writes one per profile at once) to logfile in a single write, under an
-// flock(2) on the file:
+// flock(2) on the file, waited for at most 5 seconds:
 //  - the parent directory is opened without following a symlink, and
-//    created (mode 0755) when absent, one level only;
+//    created (mode 0755) when absent, one level only; with no_symlinks,
+//    no component of its path is followed either (root writing a log
+//    where another user may have planted a symlink above it);
 //  - the file is opened relative to it with O_NOFOLLOW, created 0644 when
 //    absent; a symlink, a non-regular file or a file with more than one
 //    link is refused and never written;
 //  - a file of at least maxbytes (0: never) is first renamed to
 //    logfile.1, replacing it; a failed rotation is a warning, and the line
 //    is appended to the big file.
-// On failure returns false and, when error is null, warns; otherwise the
-// "unable to ..." message is stored in *error and nothing is printed.
-bool bootlog_append(char const *logfile, std::string_view line, std::size_t maxbytes,
-                    std::string *error = nullptr);
-
-// Drops to uid:gid for good (a process that already runs as uid:gid, with
-// no privilege, keeps its supplementary groups and returns at once): no
-// supplementary groups, then setgid, then
-// setuid, then checks that real, effective and saved ids are all the new
-// ones and that root cannot be regained. Dies 111 on any failure.
-void drop_privileges(uid_t uid, gid_t gid);
+// To write as the volume's user, hold an FsIdentity (privilege.hpp)
+// around the call. An Error 111 on failure, nothing written.
+[[nodiscard]] Error bootlog_append(char const *logfile, std::string_view line, std::size_t maxbytes,
+                                   bool no_symlinks = false);
 
 } // namespace hs6

@@ -1,7 +1,7 @@
 // Chainloading: exec into the rest of the command line, exit 0 when empty.
 #pragma once
 
-#include <hermes-s6/options.hpp>
+#include <hermes-s6/args.hpp>
 
 namespace hs6 {
 

@@ -54,6 +54,10 @@ struct [[nodiscard]] Error {
 
 inline Error ok() { return {}; }
 
+// "unable to WHAT: strerror(err)": the one form of a failed call's message
+// (Error::message, die_errno, warn_errno, the state file's warnings).
+std::string unable(std::string_view what, int err);
+
 // A documented answer or an invalid argument: the message is WHAT.
 template <class... A>
 Error fail(int code, fmt::format_string<A...> f, A &&...a)
@@ -67,6 +71,14 @@ template <class... A>
 Error fail_sys(int code, fmt::format_string<A...> f, A &&...a)
 {
     int const err = errno;
+    return Error{code, err, fmt::format(f, std::forward<A>(a)...)};
+}
+
+// Same, with the errno given (read earlier, before a cleanup that may
+// change it).
+template <class... A>
+Error fail_errno(int code, int err, fmt::format_string<A...> f, A &&...a)
+{
     return Error{code, err, fmt::format(f, std::forward<A>(a)...)};
 }
 

@@ -3,14 +3,17 @@
 //
 // Every function here works relative to a directory fd, never follows a
 // symlink at the name it is given, and sets modes exactly, whatever the
-// umask. They return false (or an invalid Fd) with errno set; the callers
-// decide which failures are fatal.
+// umask. The primitives return false (or an invalid Fd) with errno set,
+// the system's own convention (error.hpp); need_dir() returns an Error.
 #pragma once
 
+#include <fcntl.h>
 #include <string>
 #include <string_view>
 #include <sys/stat.h>
 #include <sys/types.h>
+
+#include <hermes-s6/error.hpp>
 
 namespace hs6 {
 
@@ -43,13 +46,16 @@ private:
 // refused (ELOOP), anything that is not a directory too (ENOTDIR). Trailing
 // slashes are dropped first, so "link/" is refused as well.
 Fd open_dir(int dirfd, char const *name);
-inline Fd open_dir(char const *path) { return open_dir(-100 /* AT_FDCWD */, path); }
+inline Fd open_dir(char const *path) { return open_dir(AT_FDCWD, path); }
 
-// open_dir, or die 111 with a message that says why: "PATH is a symbolic
-// link: not followed", "PATH is not a directory", or the system error.
+// open_dir, or an Error 111 that says why: "PATH is a symbolic link: not
+// followed", "PATH is not a directory", or "unable to open PATH: ...".
 // path is the name used in the message.
-Fd need_dir(int dirfd, char const *name, std::string_view path);
-inline Fd need_dir(char const *path) { return need_dir(-100, path, path); }
+[[nodiscard]] Error need_dir(int dirfd, char const *name, std::string_view path, Fd &out);
+[[nodiscard]] inline Error need_dir(char const *path, Fd &out) { return need_dir(AT_FDCWD, path, path, out); }
+// The Error need_dir gives for a failed open_dir(dirfd, name), errno as
+// the open left it.
+[[nodiscard]] Error dir_error(int dirfd, char const *name, std::string_view path);
 
 // Opens name relative to dirfd with flags|O_NOFOLLOW|O_CLOEXEC|O_NOCTTY.
 // O_NONBLOCK is added too, so that a FIFO never blocks the open.
@@ -62,10 +68,13 @@ bool stat_at(int dirfd, char const *name, struct stat &st);
 enum class Made { created, existed };
 
 // Creates directory name with exactly mode, owned by uid:gid, widening the
-// permissions last: mkdirat 0700, fchown, fchmod. An existing directory is
-// left as it is (Made::existed); an existing non-directory or symlink is
-// ENOTDIR / ELOOP. uid or gid of -1 leaves that id alone.
-bool make_dir(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, Made &made);
+// permissions last: mkdirat 0700, then fchown and fchmod through an fd.
+// When uid and gid are both -1 (stay the caller's) and the umask is known
+// not to narrow mode (UmaskZero), it is one mkdirat with mode. An existing directory is left
+// as it is (Made::existed); an existing non-directory or symlink is
+// ENOTDIR / ELOOP. uid or gid of -1 leaves that id alone. When dir is
+// given, it is set to the directory opened (created or existing).
+bool make_dir(int dirfd, char const *name, mode_t mode, uid_t uid, gid_t gid, Made &made, Fd *dir = nullptr);
 
 // Same for a FIFO: mkfifoat 0600, opened O_RDONLY|O_NONBLOCK without
 // following, fstat-checked, fchown, fchmod.
@@ -78,13 +87,28 @@ bool set_owner_mode(int fd, uid_t uid, gid_t gid, mode_t mode);
 // Writes all of data to fd, going on after short writes and EINTR.
 bool write_all(int fd, std::string_view data);
 
+// write_all with SIGPIPE ignored meanwhile (the disposition is put back
+// after): a closed pipe is EPIPE, an error to report, never a silent death
+// by signal (141).
+bool write_nopipe(int fd, std::string_view data);
+
 // Creates name (O_EXCL: never reuses or follows an existing entry) with
-// content and exactly mode.
+// content and exactly mode: created with mode under UmaskZero, else
+// created 0600 and fchmod'ed once written.
 bool write_file(int dirfd, char const *name, std::string_view content, mode_t mode);
 
 // Reads the whole of an open regular file into out, failing with EFBIG when
 // it is larger than max bytes.
 bool read_fd(int fd, std::size_t max, std::string &out);
+
+// Calls fn(name, d_type) for each entry of the directory open at dirfd,
+// "." and ".." left out, reading from the fd's offset (the start, for a
+// freshly opened fd) with getdents64. fn returns false to stop: then
+// for_each_entry returns false too, with errno as fn left it. A failed
+// read returns false with its errno; it never ends the loop silently.
+// d_type may be DT_UNKNOWN: stat the entry then.
+template <class F>
+bool for_each_entry(int dirfd, F &&fn);
 
 // Removes name under dirfd: a file, a symlink (the link itself), or a
 // directory tree, without ever following a symlink. ENOENT is success.
@@ -93,5 +117,59 @@ bool remove_tree(int dirfd, char const *name);
 // Last path component, and the directory that holds it ("." when none).
 std::string_view base_name(std::string_view path);
 std::string dir_name(std::string_view path);
+// dir/name, without doubling a slash.
+std::string join_path(std::string_view dir, std::string_view name);
+
+// While alive, the process's umask is 0 and the functions above know it:
+// make_dir, make_fifo and write_file then create each entry with its
+// exact mode in one call, instead of setting the umask around each call
+// or fixing the mode after. Outside one, the umask is unknown (a caller
+// may have changed it) and they work whatever it is. Only for code whose
+// every create gives its mode: the library's. Nests.
+class UmaskZero {
+public:
+    UmaskZero();
+    ~UmaskZero();
+    UmaskZero(UmaskZero const &) = delete;
+    UmaskZero &operator=(UmaskZero const &) = delete;
+
+private:
+    mode_t old_;
+    int old_known_;
+};
+
+// One read of a directory: the raw getdents64 call, behind a pointer so
+// that a test can make it fail.
+namespace detail {
+extern long (*getdents)(int fd, char *buf, std::size_t size);
+struct Dirent64 {
+    unsigned long long d_ino;
+    long long d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+} // namespace detail
+
+template <class F>
+bool for_each_entry(int dirfd, F &&fn)
+{
+    alignas(8) char buf[4096];
+    for (;;) {
+        long const n = detail::getdents(dirfd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (n == 0) return true;
+        for (long off = 0; off < n;) {
+            auto const *e = reinterpret_cast<detail::Dirent64 const *>(buf + off);
+            off += e->d_reclen;
+            char const *name = e->d_name;
+            if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) continue;
+            if (!fn(name, e->d_type)) return false;
+        }
+    }
+}
 
 } // namespace hs6

@@ -1,8 +1,9 @@
 // The boot reconcile: every profile of a volume registered as a slot, in
-// one process (SPEC.md, cont-init.d/02-reconcile-profiles). Each profile's
-// steps are the library calls the single tools make (read_state with the
-// sweep, render_slot, seed_supervise, publish_slot with force); a
-// profile's failure is its own, never the others'.
+// one process and without a child per profile (SPEC.md,
+// cont-init.d/02-reconcile-profiles). Each profile's steps are the
+// library calls the single tools make (read_state with the sweep,
+// render, seed_supervise, publish_slot with force), each returning an
+// Error: a profile's failure is its own, never the others'.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include <hermes-s6/defaults.hpp>
+#include <hermes-s6/error.hpp>
 #include <hermes-s6/slot.hpp>
 
 namespace hs6 {
@@ -26,12 +29,21 @@ struct ProfileEntry {
 // SOUL.md, are not profiles and are left out quietly; a symlink, the
 // reserved name "default" and invalid names are listed with the reason
 // they are skipped. A missing profiles/ is an empty list; a profiles/
-// that is a symlink or unreadable is a warning and an empty list.
+// that is a symlink or unreadable (also partway) is a warning, and what
+// was read.
 std::vector<ProfileEntry> list_profiles(int homefd, std::string_view home);
 
-// A name fit for a log line whatever the directory is called: bytes
-// outside [A-Za-z0-9._-] become '?', and it is cut at 64 bytes.
-std::string loggable_name(std::string_view name);
+// The cap on profile slots (HERMES_MAX_PROFILES, defaults.hpp): value as
+// a decimal number; null or empty is the default; anything else warns and
+// is the default.
+unsigned max_profiles(char const *value);
+// Marks the profiles to register beyond the first max (in list order,
+// i.e. byte order) as skipped, and returns how many it marked.
+unsigned apply_profile_cap(std::vector<ProfileEntry> &profiles, unsigned max);
+// How many profile slots (directories gateway-NAME, NAME not "default")
+// the scandir open at scandirfd holds, for a run-time register to hold
+// the same cap: count + 1 > max means the cap is reached.
+[[nodiscard]] Error count_profile_slots(int scandirfd, unsigned &count);
 
 struct ReconcileOptions {
     RenderOptions render;        // render.home is the gateway's HOME
@@ -39,13 +51,22 @@ struct ReconcileOptions {
     gid_t gid = 0;               // and the group of the supervise layout
     bool event_group = false;    // -e: event/ open to the group too
     std::string logfile;         // empty: HOME/logs/container-boot.log
-    std::size_t log_max = 262144;
+    std::size_t log_max = bootlog_max_default;
+    unsigned max_profiles = max_profiles_default;
+    bool dry_run = false;        // -n: print the lines, touch nothing
 };
 
 // Registers the default slot from home, then every profile of
-// list_profiles() in order; appends one line per profile to the boot log
-// (as uid:gid) and prints it on stdout. Returns how many profiles failed.
-// Dies 111 when home or scandir cannot be opened.
-unsigned reconcile_profiles(char const *home, char const *scandir, ReconcileOptions const &o);
+// list_profiles() in order, at most o.max_profiles of them; appends one
+// line per profile to the boot log (written with the file-system ids
+// uid:gid, by this very process) and prints it on stdout. failed is how
+// many profiles failed. Run as root, each slot is seeded in the group
+// layout; run as another user (s6-overlay's USER mode) it is not: that
+// user's own s6-supervise makes supervise/ and event/. With dry_run,
+// nothing is written, swept or registered: the lines say what would be
+// done. An Error 111 when home or scandir cannot be opened (nothing done),
+// or when stdout cannot be written (everything done).
+[[nodiscard]] Error reconcile_profiles(char const *home, char const *scandir, ReconcileOptions const &o,
+                                       unsigned &failed);
 
 } // namespace hs6

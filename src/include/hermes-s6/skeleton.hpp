@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <hermes-s6/error.hpp>
+
 namespace hs6 {
 
 struct Layout {
@@ -17,11 +19,15 @@ struct Layout {
 // Creates (or with fix, corrects) supervise/, supervise/control and event/
 // in the service directory open at svcfd, and in its log/ when that is a
 // directory. Checks every existing entry first: a symlink or an entry of
-// the wrong type dies 111 before anything is created. Entries are created
-// owner-only and opened to the group last. name is used in messages.
-void seed_supervise(int svcfd, char const *name, Layout const &layout);
+// the wrong type is an Error 111 before anything is created. Entries are
+// created owner-only and opened to the group last. name is used in
+// messages. A failure partway leaves what was made (the caller removes
+// a staging dir).
+[[nodiscard]] Error seed_supervise(int svcfd, char const *name, Layout const &layout);
 
-// Opens servicedir without following a symlink, then seed_supervise().
-void seed_supervise(char const *servicedir, Layout const &layout);
+// Opens servicedir without following a symlink, refuses (Error 100) the
+// root directory and a scan directory (one that holds .s6-svscan), then
+// seed_supervise().
+[[nodiscard]] Error seed_supervise(char const *servicedir, Layout const &layout);
 
 } // namespace hs6

@@ -5,6 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include <hermes-s6/defaults.hpp>
+#include <hermes-s6/error.hpp>
+#include <hermes-s6/fs.hpp>
+
 #ifndef HS6_SHEBANGDIR
 #define HS6_SHEBANGDIR "/command"
 #endif
@@ -15,16 +19,17 @@ enum class StartState { from_environment, up, down };
 
 struct RenderOptions {
     StartState start = StartState::from_environment; // -u / -d
-    std::string home = "/opt/data";                  // -h
-    std::string user = "hermes";                     // -r
-    std::string bindir = HS6_SHEBANGDIR;             // -b: where execlineb is at run time
+    std::string home = default_home;                 // -h
+    std::string user = default_user;                 // -r
+    std::string shebangdir = HS6_SHEBANGDIR;         // -b: where execlineb is at run time
     bool contenv = true;                             // -E clears it
-    std::string prog = "hermes";                     // -x
+    std::string prog = default_prog;                 // -x
 };
 
 // Whether the slot starts up. An explicit up or down wins; otherwise up
 // only when gateway_state is "running" and, for a profile other than
-// "default", multiplex is not truthy. Null pointers mean unset.
+// "default", multiplex is not multiplex_truthy() (profile.hpp). Null
+// pointers mean unset.
 bool slot_starts_up(std::string_view profile, StartState start, char const *gateway_state,
                     char const *multiplex);
 
@@ -33,8 +38,9 @@ std::string execline_quote(std::string_view s);
 
 // nullptr when the options can be put in scripts, else the reason: home
 // must be absolute, home, user and prog non-empty and free of control
-// characters, bindir absolute, free of blanks and control characters, and
-// short enough for a shebang line.
+// characters, shebangdir absolute, free of blanks and control characters,
+// and short enough for a shebang line. ("bindir" is only ever the
+// binaries' dir, configure's --bindir.)
 char const *render_options_problem(RenderOptions const &o);
 
 // The scripts, as written to the slot.
@@ -45,14 +51,26 @@ std::string render_log_run(std::string_view profile, RenderOptions const &o);
 // Writes a fresh slot for profile into the directory staging under
 // parentfd: a leftover staging is removed first (no symlink followed),
 // then type, run, finish, log/run (0755) and down when the slot starts
-// down (decided from the environment unless o.start says). Dies 100 on an
-// invalid profile, staging name (must start with a dot) or option, before
-// writing anything; dies 111 on a failed system call, after removing what
-// it wrote. path names staging in messages.
-void render_slot(int parentfd, char const *staging, std::string_view profile, RenderOptions const &o,
-                 std::string_view path);
+// down (decided from the environment unless o.start says). An Error 100
+// on an invalid profile, staging name (must start with a dot) or option,
+// before writing anything; an Error 111 on a failed system call, after
+// removing what it wrote. path names staging in messages.
+[[nodiscard]] Error render_slot(int parentfd, char const *staging, std::string_view profile,
+                                RenderOptions const &o, std::string_view path);
 // Same, with stagingdir a path whose parent is opened without following a
 // symlink at its last component.
-void render_slot(char const *stagingdir, std::string_view profile, RenderOptions const &o);
+[[nodiscard]] Error render_slot(char const *stagingdir, std::string_view profile, RenderOptions const &o);
+
+// Writes the slot's files into the empty directory open at dirfd, starting
+// up or down as told, with nothing checked (render_slot's checks are the
+// caller's). On failure, what was written stays: the caller removes it.
+[[nodiscard]] Error render_into(int dirfd, std::string_view profile, RenderOptions const &o, bool up,
+                                std::string_view path);
+
+// Creates a staging dir for profile under parentfd that no other
+// operation uses: .gateway-NAME.XXX (profile.hpp, staging_name), XXX three
+// random [a-z0-9], made unique by mkdirat's EEXIST (another name is tried).
+// 0755, the caller's; name and dir are set to it.
+[[nodiscard]] Error new_staging_dir(int parentfd, std::string_view profile, std::string &name, Fd &dir);
 
 } // namespace hs6

@@ -7,6 +7,7 @@
 #include <string>
 #include <sys/types.h>
 
+#include <hermes-s6/defaults.hpp>
 #include <hermes-s6/error.hpp>
 #include <hermes-s6/options.hpp>
 #include <hermes-s6/slot.hpp>
@@ -14,7 +15,6 @@
 namespace hs6 {
 
 inline constexpr int exit_cap = 3;  // register refused: HERMES_MAX_PROFILES slots already
-inline constexpr unsigned max_profiles_default = 100;
 
 enum class SlotVerb { register_slot, unregister_slot };
 
