@@ -102,8 +102,8 @@ Error list_slots(char const *scandir, std::vector<SlotStatus> &out)
         struct dirent *e = ::readdir(d);
         if (!e) break;
         std::string_view const name(e->d_name);
-        if (!name.starts_with("gateway-")) continue;
-        std::string_view const profile = name.substr(8);
+        if (!name.starts_with(slot_prefix)) continue;
+        std::string_view const profile = name.substr(sizeof slot_prefix - 1);
         if (!valid_profile_name(profile)) continue;
         Fd svc = open_dir(dir.get(), e->d_name);
         if (!svc) continue;  // not a directory, a symlink, or gone meanwhile

@@ -98,6 +98,8 @@ std::string_view strip_trailing_slashes(std::string_view path)
 
 std::string slot_name(std::string_view profile) { return std::string(slot_prefix).append(profile); }
 
+std::string hidden_slot_name(std::string_view slot_base) { return "." + std::string(slot_base); }
+
 std::string staging_name(std::string_view profile, std::string_view unique)
 {
     return "." + slot_name(profile).append(".").append(unique);

@@ -19,8 +19,6 @@
 
 namespace hs6 {
 
-std::string hidden_slot_name(std::string_view slot_base) { return "." + std::string(slot_base); }
-
 namespace {
 
 bool dot_name(std::string_view b) { return !b.empty() && b[0] == '.' && b != "." && b != ".."; }
@@ -249,7 +247,7 @@ Error unpublish_slot(char const *slot, unsigned timeout_ms)
 {
     std::string const base(base_name(slot));
     if (base.empty() || base == "." || base == ".." || base == "/") return fail(exit_usage, "invalid slot dir {}", slot);
-    if (base.rfind("gateway-", 0) != 0 || base.size() == 8)
+    if (!base.starts_with(slot_prefix) || base.size() == sizeof slot_prefix - 1)
         return fail(exit_usage, "{} is not a slot: only gateway-* service dirs are unpublished", slot);
     std::string const parent = dir_name(slot);
     Fd pfd;

@@ -76,16 +76,22 @@ Error take_lock(std::string const &lockfile, unsigned ms, Fd &out)
     return ok();
 }
 
+// The staging dirs of this server: .slotd-NAME. One at a time is enough
+// (every register runs under the server's lock), and a fixed prefix lets
+// the next request find and remove what a killed server left.
+constexpr std::string_view slotd_staging_prefix = ".slotd-";
+std::string slotd_staging_name(std::string_view profile) { return std::string(slotd_staging_prefix).append(profile); }
+
 // Counts the named profiles' slots in the scandir open at dfd (the cap
 // the boot holds too), and removes the staging dirs a killed server left
-// (.slotd-*: only this server makes them, and only under its lock, which
-// is held).
+// (slotd_staging_prefix: only this server makes them, and only under its
+// lock, which is held).
 Error scan_scandir(int dfd, std::string const &scandir, unsigned &slots)
 {
     if (Error e = count_profile_slots(dfd, slots)) return e;
     std::vector<std::string> stale;
     if (!for_each_entry(dfd, [&](char const *entry, unsigned char) {
-            if (std::string_view(entry).starts_with(".slotd-")) stale.emplace_back(entry);
+            if (std::string_view(entry).starts_with(slotd_staging_prefix)) stale.emplace_back(entry);
             return true;
         }))
         return fail_sys(exit_sys, "read {}", scandir);
@@ -174,8 +180,8 @@ Error do_register(SlotdConfig const &c, SlotRequest const &req)
     }
     Fd scan = open_dir(c.scandir.c_str());
     if (!scan) return fail_sys(exit_sys, "open {}", c.scandir);
-    std::string const slot = fmt::format("gateway-{}", req.name);
-    std::string const slot_path = fmt::format("{}/{}", c.scandir, slot);
+    std::string const slot = slot_name(req.name);
+    std::string const slot_path = join_path(c.scandir, slot);
     {
         Fd lock;
         if (Error e = take_lock(c.lockfile, c.timeout_ms, lock)) return e;
@@ -185,8 +191,8 @@ Error do_register(SlotdConfig const &c, SlotRequest const &req)
         if (stat_at(scan.get(), slot.c_str(), st)) return fail(exit_no, "{}: already registered", slot_path);
         if (req.name != "default" && slots >= c.max_profiles)
             return fail(exit_cap, "{} profile slots already (HERMES_MAX_PROFILES): {} refused", slots, req.name);
-        std::string const staging = fmt::format(".slotd-{}", req.name);
-        std::string const staging_path = fmt::format("{}/{}", c.scandir, staging);
+        std::string const staging = slotd_staging_name(req.name);
+        std::string const staging_path = join_path(c.scandir, staging);
         Fd sfd;
         Error e = render_slot(scan.get(), staging.c_str(), req.name, r, staging_path);
         if (!e) e = need_dir(scan.get(), staging.c_str(), staging_path, sfd);
@@ -210,7 +216,7 @@ Error do_register(SlotdConfig const &c, SlotRequest const &req)
 
 Error do_unregister(SlotdConfig const &c, SlotRequest const &req)
 {
-    std::string const slot_path = fmt::format("{}/gateway-{}", c.scandir, req.name);
+    std::string const slot_path = join_path(c.scandir, slot_name(req.name));
     Fd lock;
     if (Error e = take_lock(c.lockfile, c.timeout_ms, lock)) return e;
     return unpublish_slot(slot_path.c_str(), c.timeout_ms);

@@ -2,6 +2,7 @@
 // for how long, wanted up, normally up; as text or (-j) a JSON array.
 // Needs no privilege: it reads what the group layout leaves readable.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/defaults.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/options.hpp>
 #include <hermes-s6/fs.hpp>
@@ -21,7 +22,7 @@ int main(int argc, char const *const *argv)
     }, USAGE);
     if (args.size() > 1) hs6::die_usage(USAGE);
     char const *scandir = args.empty() ? std::getenv("S6_PROFILE_GATEWAY_SCANDIR") : args[0];
-    if (!scandir || !*scandir) scandir = "/run/service";
+    if (!scandir || !*scandir) scandir = hs6::default_scandir;
     // A closed stdout is a failed write (111), not a death by SIGPIPE.
     ::signal(SIGPIPE, SIG_IGN);
     std::vector<hs6::SlotStatus> slots;

@@ -5,6 +5,7 @@
 // request words and IPCREMOTEEUID. With -P: prepare the socket dir and
 // the access rules at service start, then chain.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/defaults.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/options.hpp>
 #include <hermes-s6/profile.hpp>
@@ -88,8 +89,8 @@ int main(int argc, char const *const *argv)
     if (args.size() < 2 || c.lockfile.empty()) hs6::die_usage(USAGE);
     // Empty settings (a variable set but empty in the container) mean the
     // defaults, as in 02-reconcile-profiles.
-    c.home = *args[0] ? args[0] : "/opt/data";
-    c.scandir = *args[1] ? args[1] : "/run/service";
+    c.home = *args[0] ? args[0] : hs6::default_home;
+    c.scandir = *args[1] ? args[1] : hs6::default_scandir;
     c.render.home = c.home;
     hs6::Args const req = args.subspan(2);
     char const *const client = std::getenv("IPCREMOTEEUID");

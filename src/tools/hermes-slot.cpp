@@ -2,6 +2,7 @@
 // layer over s6-sudo: the request goes to the service as it is given, and
 // the server's message and exit code come back unchanged.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/defaults.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/options.hpp>
 
@@ -18,7 +19,7 @@ int main(int argc, char const *const *argv)
         if (c == 's') socket = arg;
     }, USAGE);
     if (args.empty()) hs6::die_usage(USAGE);
-    if (!socket || !*socket) socket = "/run/hermes-slotd/socket";
+    if (!socket || !*socket) socket = hs6::default_slotd_socket;
     // -e: send no environment; the server would ignore it anyway.
     std::vector<char const *> cmd{"s6-sudo", "-e", "--", socket};
     cmd.insert(cmd.end(), args.begin(), args.end());

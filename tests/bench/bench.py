@@ -249,21 +249,67 @@ def syscalls(base):
         row("syscalls", sc, register=round(r, 2), floor=round(f, 2))
 
 
-def slot_service(base):
-    """Issue 11's run-time service: the register round trip through
-    hermes-slot (client -> hermes-slotd -> the slot published and
-    supervised -> answer) against the direct chain of single tools doing the
-    same (hermes-render-slot, hermes-seed-supervise, hermes-publish-slot),
-    medians [min-max] of BENCH_SLOT_ROUNDS (50) interleaved rounds, on a
-    real s6-svscan started here on a tmpfs scandir and stopped by pid.
+SLOT_ROUNDS = int(os.environ.get("BENCH_SLOT_ROUNDS", "50"))
 
-    The hook is here; the measurement is to be written with the service
-    (issue 11): it is skipped while hermes-slot is not built."""
+
+def slot_service(base):
+    """Issue 11's run-time service, through tests/bench/slotd-roundtrip:
+    the register round trip through hermes-slot (client exec -> hermes-slotd
+    -> the slot published and supervised -> answer) against the direct
+    chain of single tools doing the same as root (hermes-render-slot,
+    hermes-seed-supervise, hermes-publish-slot, s6-svscanctl -a, the wait
+    for the supervisor), and the unregister round trip against
+    hermes-unpublish-slot; BENCH_SLOT_ROUNDS (50) interleaved rounds each,
+    on a real s6-svscan that the script starts on a tmpfs scandir and stops
+    by pid; and a request the server refuses at once (the IPC chain's fixed
+    cost). Medians [min-max], the ratio service/direct of the medians with
+    the min-max of the rounds' ratios, issue 11's target (at most 1.5x),
+    and every figure in bench.csv."""
     if not os.path.exists(os.path.join(BIN, "hermes-slot")):
         print("\nslot service (issue 11): hermes-slot not built, skipped")
         return
-    print("\nslot service (issue 11): hermes-slot is built, but its measurement is not written yet "
-          "(tests/bench/bench.py, slot_service)")
+    print(f"\nSlot service (issue 11): {SLOT_ROUNDS} interleaved rounds of hermes-slot through hermes-slotd "
+          f"and of the direct chain as root (tests/bench/slotd-roundtrip)")
+    out = os.path.join(base, "slotd-samples")
+    env = dict(os.environ, B=B, BENCH_ETC=ETC)
+    p = subprocess.run(["sh", "-c", 'exec sh tests/bench/slotd-roundtrip "$1" 3>"$2"', "sh", str(SLOT_ROUNDS), out],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    samples = {}
+    if os.path.exists(out):
+        with open(out) as f:
+            for line in f:
+                kind, what, us = line.strip().split(",")
+                if kind == "sample":
+                    samples.setdefault(what, []).append(int(us))
+    if p.returncode != 0 or "register_service" not in samples:
+        print(f"  slotd-roundtrip exited {p.returncode}, no figures: {p.stdout.strip()[-400:]}")
+        row("slotd", "failed", exit=p.returncode)
+        return
+    for what, xs in samples.items():
+        for i, us in enumerate(xs):
+            row("raw", f"slotd {what}", round=i, us=us)
+    print("\nmilliseconds, median [min-max]; ratio service/direct of the medians [min-max of the rounds' ratios]")
+    print(f"{'':<11} {'service':>22} {'direct':>22} {'ratio':>20}  target (<= 1.5x)")
+    for verb in ("register", "unregister"):
+        svc, direct = samples[f"{verb}_service"], samples[f"{verb}_direct"]
+        m = statistics.median(svc) / statistics.median(direct)
+        per = [a / b for a, b in zip(svc, direct)]
+        met = m <= 1.5
+        print(f"{verb:<11} {fmt_spread(svc, 1e-3, 22, 2)} {fmt_spread(direct, 1e-3, 22, 2)} "
+              f"{f'{m:.2f}x [{min(per):.2f}-{max(per):.2f}]':>20}  {'met' if met else 'NOT met'}")
+        sm, slo, shi = spread(svc, 1e-3)
+        dm, dlo, dhi = spread(direct, 1e-3)
+        row("slotd", verb, rounds=len(svc), service_ms=round(sm, 3), service_min_ms=round(slo, 3),
+            service_max_ms=round(shi, 3), direct_ms=round(dm, 3), direct_min_ms=round(dlo, 3),
+            direct_max_ms=round(dhi, 3), service_over_direct=round(m, 3),
+            ratio_min=round(min(per), 3), ratio_max=round(max(per), 3))
+        row("target", f"slotd {verb} service/direct <= 1.5x", measured=f"{m:.2f}x", met=int(met))
+    if "refused_service" in samples:
+        nop = samples["refused_service"]
+        print(f"{'refused':<11} {fmt_spread(nop, 1e-3, 22, 2)}  (a request refused at once: the IPC chain alone)")
+        m, lo, hi = spread(nop, 1e-3)
+        row("slotd", "refused", rounds=len(nop), service_ms=round(m, 3), service_min_ms=round(lo, 3),
+            service_max_ms=round(hi, 3))
 
 
 def spawn_jobs(base):

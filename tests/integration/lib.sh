@@ -190,3 +190,29 @@ prints_line() {
   _pl_o=$("$@")
   printf '%s\n' "$_pl_o" | grep -qxF -- "$_pl_l" || { echo "$* printed: $(printf %s "$_pl_o" | head -5 | tr '\n' ' ')"; return 1; }
 }
+
+# ---- live slots under a real s6-svscan -------------------------------------
+# need_root_stub NAME: unless root with a passwd entry for uid $NOBODY,
+# "skip - NAME: ..." and the test ends. Else: NOBODY_NAME set, $H given to
+# $NOBODY, STUB_DIR=$T/stub (exported, 0777, where the stub gateway
+# records) and the stub gateway copied to $T/stub-gateway.
+need_root_stub() {
+  if ! is_root || ! getent passwd "$NOBODY" >/dev/null; then
+    skip "$1: needs root and a passwd entry for uid $NOBODY"; exit 0
+  fi
+  NOBODY_NAME=$(getent passwd "$NOBODY" | cut -d: -f1)
+  chown "$NOBODY:$NOBODY" "$H"
+  STUB_DIR="$T/stub"; export STUB_DIR; mkdir -p "$STUB_DIR"; chmod 0777 "$STUB_DIR"
+  cp "$HS6_TOP/tests/stub-gateway" "$T/stub-gateway"; chmod 0755 "$T/stub-gateway"
+}
+
+# svscan_supervisors PID: "ARG CWD", one line each, of every live (not
+# zombie) s6-supervise child of the s6-svscan PID (few forks: the machine
+# is busy).
+svscan_supervisors() {
+  ps -o pid=,stat=,args= --ppid "$1" | while read -r _p _st _c _a; do
+    [ "$_c" = s6-supervise ] || continue
+    case $_st in Z*|X*) continue ;; esac
+    echo "$_a $(readlink "/proc/$_p/cwd")"
+  done
+}

@@ -28,13 +28,8 @@ ln -s /etc "$V/logs"                                        # the boot log and t
 chown -R -h "$OV_UID:$OV_UID" "$V"
 
 O=$T/boot
-ov_boot "$O" --bind "$V:/opt/data:rw" -- /hs6-test/check; rc=$?
-if [ "$rc" != 0 ] || ! ov_has "$O" done; then
-  fail "overlay hostile: boot-test exited $rc: $(tail -2 "$O.err" "$O/results/check.txt" 2>&1 | tr '\n' ' ')"
-  exit 1
-fi
-ok "overlay hostile: the boot completes"
-slots=$(ov_got "$O" scandir | tr ' ' '\n' | grep '^gateway-' | tr '\n' ' ')
+ov_booted "overlay hostile" "the boot completes" "$O" --bind "$V:/opt/data:rw" -- /hs6-test/check
+slots=$(ov_gateway_slots "$O")
 check "overlay hostile: the slots are default alpha deep fifo linkstate, nothing else" \
   test "$slots" = "gateway-alpha gateway-deep gateway-default gateway-fifo gateway-linkstate "
 check "overlay hostile: default and alpha (running) are up" sh -c "grep -qx 'slot:default=true true ' '$O/results/check.txt' && grep -qx 'slot:alpha=true true ' '$O/results/check.txt'"

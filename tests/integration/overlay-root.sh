@@ -16,13 +16,9 @@ ov_volume "$V"
 
 # ---- boot 1: dashboard off ----------------------------------------------
 O1=$T/boot1
-ov_boot "$O1" --bind "$V:/opt/data:rw" -- /hs6-test/check -d off -c gateway-alpha; rc=$?
-if [ "$rc" != 0 ] || ! ov_has "$O1" done; then
-  fail "overlay root, boot 1: boot-test exited $rc: $(tail -2 "$O1.err" "$O1/results/check.txt" 2>&1 | tr '\n' ' ')"
-  exit 1
-fi
-ok "overlay root, boot 1: s6-overlay boots the image and runs CMD"
-slots=$(ov_got "$O1" scandir | tr ' ' '\n' | grep '^gateway-' | tr '\n' ' ')
+ov_booted "overlay root, boot 1" "s6-overlay boots the image and runs CMD" "$O1" \
+  --bind "$V:/opt/data:rw" -- /hs6-test/check -d off -c gateway-alpha
+slots=$(ov_gateway_slots "$O1")
 check "overlay root, boot 1: the slots are default alpha beta gamma, nothing else" \
   test "$slots" = "gateway-alpha gateway-beta gateway-default gateway-gamma "
 check "overlay root, boot 1: no staging dir left in the scandir" sh -c "! grep '^scandir=' '$O1/results/check.txt' | grep -q '\.gateway'"
@@ -70,12 +66,8 @@ check "overlay root, boot 1: nothing written to /etc" sh -c "[ -f '$O1/etc-upper
 cp "$V/logs/container-boot.log" "$T/bootlog.1"
 find "$V" | LC_ALL=C sort >"$T/tree.1"
 O2=$T/boot2
-ov_boot "$O2" --bind "$V:/opt/data:rw" -e HERMES_DASHBOARD=1 -- /hs6-test/check -d on -c dashboard; rc=$?
-if [ "$rc" != 0 ] || ! ov_has "$O2" done; then
-  fail "overlay root, boot 2: boot-test exited $rc: $(tail -2 "$O2.err" "$O2/results/check.txt" 2>&1 | tr '\n' ' ')"
-  exit 1
-fi
-ok "overlay root, boot 2: the same volume boots again"
+ov_booted "overlay root, boot 2" "the same volume boots again" "$O2" \
+  --bind "$V:/opt/data:rw" -e HERMES_DASHBOARD=1 -- /hs6-test/check -d on -c dashboard
 check "overlay root, boot 2: the same slots, the same states" \
   sh -c "[ \"\$(grep -E '^(scandir|slot:)' '$O1/results/check.txt')\" = \"\$(grep -E '^(scandir|slot:)' '$O2/results/check.txt')\" ]"
 check "overlay root, boot 2: the boot log gained exactly this boot's lines" \

@@ -23,13 +23,9 @@ registers=no unseeded=no
 [ "$registers" = yes ] && [ ! -e "$T/probe/scan/gateway-default/supervise" ] && unseeded=yes
 
 O=$T/boot
-ov_boot "$O" --mode user --uid "$OV_UID:$OV_UID" --bind "$V:/opt/data:rw" -e HERMES_DASHBOARD=1 \
-  -- /hs6-test/check -d on -c dashboard -c gateway-alpha; rc=$?
-if [ "$rc" != 0 ] || ! ov_has "$O" done; then
-  fail "overlay user mode: boot-test exited $rc: $(tail -2 "$O.err" "$O/results/check.txt" 2>&1 | tr '\n' ' ')"
-  exit 1
-fi
-ok "overlay user mode: the container boots as $OV_UID and runs CMD (no hang)"
+ov_booted "overlay user mode" "the container boots as $OV_UID and runs CMD (no hang)" "$O" \
+  --mode user --uid "$OV_UID:$OV_UID" --bind "$V:/opt/data:rw" -e HERMES_DASHBOARD=1 \
+  -- /hs6-test/check -d on -c dashboard -c gateway-alpha
 check "overlay user mode: CMD runs as the user" ov_has "$O" "id=$OV_UID:$OV_UID"
 check "overlay user mode: nothing written to /etc" sh -c "[ -f '$O/etc-upper' ] && [ ! -s '$O/etc-upper' ]"
 check "overlay user mode: no s6-overlay deprecation warning" sh -c "! grep -q deprecated '$O/console.log'"
@@ -48,7 +44,7 @@ if [ "$registers" = no ]; then
   skip "overlay user mode: the profile slots: this tree's hermes-register-slots cannot register a slot when not root (it seeds; the LIB change of issue 12): $(tail -1 "$T/probe.out")"
   exit 0
 fi
-slots=$(ov_got "$O" scandir | tr ' ' '\n' | grep '^gateway-' | tr '\n' ' ')
+slots=$(ov_gateway_slots "$O")
 check "overlay user mode: 02 registers default alpha beta gamma" \
   test "$slots" = "gateway-alpha gateway-beta gateway-default gateway-gamma "
 check "overlay user mode: default and alpha (running) are up" sh -c "grep -qx 'slot:default=true true ' '$O/results/check.txt' && grep -qx 'slot:alpha=true true ' '$O/results/check.txt'"

@@ -33,15 +33,8 @@ complete() {
     [ -d "$1$_x/event" ] || echo "${1##*/}$_x/event missing"
   done
 }
-# supervisors: "ARG CWD" of every live s6-supervise child of our s6-svscan
-# (few forks: the machine is busy).
-supervisors() {
-  ps -o pid=,stat=,args= --ppid "$svscan_pid" | while read -r _p _st _c _a; do
-    [ "$_c" = s6-supervise ] || continue
-    case $_st in Z*|X*) continue ;; esac
-    echo "$_a $(readlink "/proc/$_p/cwd")"
-  done
-}
+# supervisors: "ARG CWD" of every live s6-supervise child of our s6-svscan.
+supervisors() { svscan_supervisors "$svscan_pid"; }
 # processes_ok: at most one supervisor per name, none on a hidden or deleted tree.
 processes_ok() {
   _l=$(supervisors)

@@ -10,13 +10,7 @@
 
 S=$T/scan H=$T/home
 mkdir -p "$S" "$H"
-if ! is_root || ! getent passwd "$NOBODY" >/dev/null; then
-  skip "unpublish hostile: needs root and a passwd entry for uid $NOBODY"; exit 0
-fi
-NOBODY_NAME=$(getent passwd "$NOBODY" | cut -d: -f1)
-chown "$NOBODY:$NOBODY" "$H"
-export STUB_DIR="$T/stub"; mkdir -p "$STUB_DIR"; chmod 0777 "$STUB_DIR"
-cp "$HS6_TOP/tests/stub-gateway" "$T/stub-gateway"; chmod 0755 "$T/stub-gateway"
+need_root_stub "unpublish hostile"
 # A gateway that ignores SIGTERM (sleep inherits the ignored signal).
 printf '#!/bin/sh\ntrap "" TERM\necho stubborn started\n: >"$STUB_DIR/stubborn.ready"\nexec sleep 1000\n' >"$T/stubborn"; chmod 0755 "$T/stubborn"
 slot() {  # slot NAME [PROG]: render, seed and publish gateway-NAME
@@ -30,13 +24,7 @@ dead() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)"
 start_svscan "$S" || exit 1
 svscan_pid=${SVSCANS# }; svscan_pid=${svscan_pid%%:*}
 # live_supervisors: the live s6-supervise children of our s6-svscan, "ARG CWD".
-live_supervisors() {
-  ps -o pid=,stat=,args= --ppid "$svscan_pid" | while read -r _p _st _c _a; do
-    [ "$_c" = s6-supervise ] || continue
-    case $_st in Z*|X*) continue ;; esac
-    echo "$_a $(readlink "/proc/$_p/cwd")"
-  done
-}
+live_supervisors() { svscan_supervisors "$svscan_pid"; }
 no_supervisor_of() { ! live_supervisors | grep -q "^$1 "; }
 up() {  # up NAME: published, scanned, service and logger up
   s6-svscanctl -a "$S" && wait_until 5000 svc_up "$S/gateway-$1" && wait_until 5000 svc_up "$S/gateway-$1/log"

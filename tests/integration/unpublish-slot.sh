@@ -20,13 +20,7 @@ echo x >"$S/gateway-f"
 check_exit 111 "a slot that is a file: 111" hermes-unpublish-slot "$S/gateway-f"
 rm -f "$S/gateway-f"
 
-if ! is_root || ! getent passwd "$NOBODY" >/dev/null; then
-  skip "unpublish under s6-svscan: needs root and a passwd entry for uid $NOBODY"; exit 0
-fi
-NOBODY_NAME=$(getent passwd "$NOBODY" | cut -d: -f1)
-chown "$NOBODY:$NOBODY" "$H"
-export STUB_DIR="$T/stub"; mkdir -p "$STUB_DIR"; chmod 0777 "$STUB_DIR"
-cp "$HS6_TOP/tests/stub-gateway" "$T/stub-gateway"; chmod 0755 "$T/stub-gateway"
+need_root_stub "unpublish under s6-svscan"
 slot() {
   hermes-render-slot -E -b /usr/bin -h "$H" -r "$NOBODY_NAME" -x "$T/stub-gateway" -u "$S/.gateway-$1.tmp" "$1" \
     hermes-seed-supervise -g "$NOBODY" "$S/.gateway-$1.tmp" \

@@ -11,6 +11,7 @@ inline constexpr char default_home[] = "/opt/data";        // HERMES_HOME
 inline constexpr char default_scandir[] = "/run/service";  // S6_PROFILE_GATEWAY_SCANDIR
 inline constexpr char default_user[] = "hermes";           // HERMES_USER: the gateway's user
 inline constexpr char default_prog[] = "hermes";           // HERMES_GATEWAY_PROG: the gateway program
+inline constexpr char default_slotd_socket[] = "/run/hermes-slotd/socket";  // HERMES_SLOTD_SOCKET
 inline constexpr char default_bootlog[] = "logs/container-boot.log";  // under HERMES_HOME
 inline constexpr std::size_t bootlog_max_default = 262144; // 256 KiB, then rotated to .1
 

@@ -43,11 +43,14 @@ std::string_view strip_trailing_slashes(std::string_view path);
 
 // The names of a profile's slot in a scandir (SPEC.md): gateway-NAME, and
 // the staging dir of one render, .gateway-NAME.XXX, XXX unique per
-// operation (three of [a-z0-9], see new_staging_dir() in slot.hpp). The
-// fixed hidden name of a slot being taken out, .gateway-NAME, is
-// publish.hpp's hidden_slot_name().
+// operation (three of [a-z0-9], see new_staging_dir() in slot.hpp).
 inline constexpr char slot_prefix[] = "gateway-";
 std::string slot_name(std::string_view profile);
 std::string staging_name(std::string_view profile, std::string_view unique);
+// The name unpublish hides a slot dir X (a base name, e.g. gateway-NAME)
+// under while it tears it down: .X, fixed per slot, so that a rerun (or
+// the next publish of X) finds a teardown that was killed halfway and
+// finishes it.
+std::string hidden_slot_name(std::string_view slot_base);
 
 } // namespace hs6

@@ -5,17 +5,13 @@
 #pragma once
 
 #include <hermes-s6/error.hpp>
+#include <hermes-s6/profile.hpp>
 #include <hermes-s6/slotlock.hpp>
 
 #include <string>
 #include <string_view>
 
 namespace hs6 {
-
-// The name unpublish hides a slot dir X under while it tears it down: .X,
-// fixed per slot, so that a rerun (or the next publish of X) finds a
-// teardown that was killed halfway and finishes it.
-std::string hidden_slot_name(std::string_view slot_base);
 
 // How long, past its deadline, unpublish gives the escalation (SIGKILL to
 // the service, SIGTERM to its s6-supervise) to work, for the service and
