@@ -190,3 +190,42 @@ prints_line() {
   _pl_o=$("$@")
   printf '%s\n' "$_pl_o" | grep -qxF -- "$_pl_l" || { echo "$* printed: $(printf %s "$_pl_o" | head -5 | tr '\n' ' ')"; return 1; }
 }
+
+# ---- slots under a real s6-svscan: issue 10's invariant ---------------------
+
+# supervisors SVSCAN_PID: "NAME CWD" of every live s6-supervise child of
+# that s6-svscan, one a line (zombies aside; few forks: the machine is busy).
+supervisors() {
+  ps -o pid=,stat=,args= --ppid "$1" | while read -r _sv_p _sv_st _sv_c _sv_a; do
+    [ "$_sv_c" = s6-supervise ] || continue
+    case $_sv_st in Z*|X*) continue ;; esac
+    echo "$_sv_a $(readlink "/proc/$_sv_p/cwd")"
+  done
+}
+# slot_incomplete DIR: why the visible slot DIR is not complete, or nothing.
+# Complete: type, run, finish, log/run, supervise/control and event/, the
+# same two under log/.
+slot_incomplete() {
+  for _f in type run finish log/run; do [ -f "$1/$_f" ] || echo "${1##*/}/$_f missing"; done
+  for _x in "" /log; do
+    [ -p "$1$_x/supervise/control" ] || echo "${1##*/}$_x/supervise/control missing"
+    [ -d "$1$_x/event" ] || echo "${1##*/}$_x/event missing"
+  done
+}
+# supervisors_ok SVSCAN_PID SCANDIR: at most one supervisor per name, none
+# on a dot-named (hidden) or deleted tree.
+supervisors_ok() {
+  _so_l=$(supervisors "$1")
+  [ -z "$(printf '%s\n' "$_so_l" | cut -d' ' -f1 | sed '/^$/d' | sort | uniq -d)" ] || return 1
+  ! printf '%s\n' "$_so_l" | grep -q -e " $2/\." -e '(deleted)'
+}
+# slot_invariant SVSCAN_PID SCANDIR: every gateway-* in SCANDIR complete,
+# supervisors_ok; prints what is wrong and exits 1 if anything is.
+slot_invariant() {
+  _w=
+  for _d in "$2"/gateway-*; do [ -e "$_d" ] && _w="$_w$(slot_incomplete "$_d")"; done
+  # A supervisor told to exit releases its lock just before it is gone:
+  # give the stragglers a moment.
+  wait_until 1000 supervisors_ok "$1" "$2" || _w="$_w supervisors: $(supervisors "$1" | tr '\n' ',')"
+  [ -z "$_w" ] || { echo "$_w"; return 1; }
+}
