@@ -194,13 +194,24 @@ prints_line() {
 # ---- slots under a real s6-svscan: issue 10's invariant ---------------------
 
 # supervisors SVSCAN_PID: "NAME CWD" of every live s6-supervise child of
-# that s6-svscan, one a line (zombies aside; few forks: the machine is busy).
+# that s6-svscan, one a line (zombies aside): NAME its argument, as
+# s6-svscan gave it (gateway-a, gateway-a/log), CWD where it runs now (a
+# renamed tree's path, or one ending in " (deleted)"). Four forks in all,
+# however many supervisors: the machine is busy, and the kill tests call
+# it often.
 supervisors() {
-  ps -o pid=,stat=,args= --ppid "$1" | while read -r _sv_p _sv_st _sv_c _sv_a; do
-    [ "$_sv_c" = s6-supervise ] || continue
-    case $_sv_st in Z*|X*) continue ;; esac
-    echo "$_sv_a $(readlink "/proc/$_sv_p/cwd")"
+  _sv_ps=$(ps -o pid=,stat=,args= --ppid "$1")
+  set --
+  for _sv_i in $(printf '%s\n' "$_sv_ps" | awk '$3 == "s6-supervise" && $2 !~ /^[ZX]/ { print $1 }'); do
+    set -- "$@" "/proc/$_sv_i/cwd"
   done
+  [ $# -gt 0 ] || return 0
+  ls -l "$@" >"$T/.supervisors" 2>/dev/null
+  printf '%s\n' "$_sv_ps" | awk '
+    NR == FNR { if ($3 == "s6-supervise" && $2 !~ /^[ZX]/) arg[$1] = $4; next }
+    { p = $0; sub(/^.* \/proc\//, "", p); sub(/\/cwd -> .*/, "", p)
+      d = $0; sub(/^.* -> /, "", d)
+      if (p in arg) print arg[p] " " d }' - "$T/.supervisors"
 }
 # slot_incomplete DIR: why the visible slot DIR is not complete, or nothing.
 # Complete: type, run, finish, log/run, supervise/control and event/, the
@@ -215,9 +226,7 @@ slot_incomplete() {
 # supervisors_ok SVSCAN_PID SCANDIR: at most one supervisor per name, none
 # on a dot-named (hidden) or deleted tree.
 supervisors_ok() {
-  _so_l=$(supervisors "$1")
-  [ -z "$(printf '%s\n' "$_so_l" | cut -d' ' -f1 | sed '/^$/d' | sort | uniq -d)" ] || return 1
-  ! printf '%s\n' "$_so_l" | grep -q -e " $2/\." -e '(deleted)'
+  supervisors "$1" | awk -v h="$2/." '{ if (seen[$1]++ || index($2, h) == 1 || / \(deleted\)$/) bad = 1 } END { exit bad }'
 }
 # slot_invariant SVSCAN_PID SCANDIR: every gateway-* in SCANDIR complete,
 # supervisors_ok; prints what is wrong and exits 1 if anything is.
