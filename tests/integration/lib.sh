@@ -206,13 +206,50 @@ need_root_stub() {
   cp "$HS6_TOP/tests/stub-gateway" "$T/stub-gateway"; chmod 0755 "$T/stub-gateway"
 }
 
-# svscan_supervisors PID: "ARG CWD", one line each, of every live (not
-# zombie) s6-supervise child of the s6-svscan PID (few forks: the machine
-# is busy).
-svscan_supervisors() {
-  ps -o pid=,stat=,args= --ppid "$1" | while read -r _p _st _c _a; do
-    [ "$_c" = s6-supervise ] || continue
-    case $_st in Z*|X*) continue ;; esac
-    echo "$_a $(readlink "/proc/$_p/cwd")"
+# ---- slots under a real s6-svscan: issue 10's invariant ---------------------
+
+# supervisors SVSCAN_PID: "NAME CWD" of every live s6-supervise child of
+# that s6-svscan, one a line (zombies aside): NAME its argument, as
+# s6-svscan gave it (gateway-a, gateway-a/log), CWD where it runs now (a
+# renamed tree's path, or one ending in " (deleted)"). Four forks in all,
+# however many supervisors: the machine is busy, and the kill tests call
+# it often.
+supervisors() {
+  _sv_ps=$(ps -o pid=,stat=,args= --ppid "$1")
+  set --
+  for _sv_i in $(printf '%s\n' "$_sv_ps" | awk '$3 == "s6-supervise" && $2 !~ /^[ZX]/ { print $1 }'); do
+    set -- "$@" "/proc/$_sv_i/cwd"
   done
+  [ $# -gt 0 ] || return 0
+  ls -l "$@" >"$T/.supervisors" 2>/dev/null
+  printf '%s\n' "$_sv_ps" | awk '
+    NR == FNR { if ($3 == "s6-supervise" && $2 !~ /^[ZX]/) arg[$1] = $4; next }
+    { p = $0; sub(/^.* \/proc\//, "", p); sub(/\/cwd -> .*/, "", p)
+      d = $0; sub(/^.* -> /, "", d)
+      if (p in arg) print arg[p] " " d }' - "$T/.supervisors"
+}
+# slot_incomplete DIR: why the visible slot DIR is not complete, or nothing.
+# Complete: type, run, finish, log/run, supervise/control and event/, the
+# same two under log/.
+slot_incomplete() {
+  for _f in type run finish log/run; do [ -f "$1/$_f" ] || echo "${1##*/}/$_f missing"; done
+  for _x in "" /log; do
+    [ -p "$1$_x/supervise/control" ] || echo "${1##*/}$_x/supervise/control missing"
+    [ -d "$1$_x/event" ] || echo "${1##*/}$_x/event missing"
+  done
+}
+# supervisors_ok SVSCAN_PID SCANDIR: at most one supervisor per name, none
+# on a dot-named (hidden) or deleted tree.
+supervisors_ok() {
+  supervisors "$1" | awk -v h="$2/." '{ if (seen[$1]++ || index($2, h) == 1 || / \(deleted\)$/) bad = 1 } END { exit bad }'
+}
+# slot_invariant SVSCAN_PID SCANDIR: every gateway-* in SCANDIR complete,
+# supervisors_ok; prints what is wrong and exits 1 if anything is.
+slot_invariant() {
+  _w=
+  for _d in "$2"/gateway-*; do [ -e "$_d" ] && _w="$_w$(slot_incomplete "$_d")"; done
+  # A supervisor told to exit releases its lock just before it is gone:
+  # give the stragglers a moment.
+  wait_until 1000 supervisors_ok "$1" "$2" || _w="$_w supervisors: $(supervisors "$1" | tr '\n' ',')"
+  [ -z "$_w" ] || { echo "$_w"; return 1; }
 }

@@ -25,31 +25,7 @@ cp "$HS6_TOP/tests/stub-gateway" "$T/stub-gateway"; chmod 0755 "$T/stub-gateway"
 start_svscan "$S" || exit 1
 svscan_pid=${SVSCANS# }; svscan_pid=${svscan_pid%%:*}
 
-# complete DIR: why the visible slot DIR is not complete, or nothing.
-complete() {
-  for _f in type run finish log/run; do [ -f "$1/$_f" ] || echo "${1##*/}/$_f missing"; done
-  for _x in "" /log; do
-    [ -p "$1$_x/supervise/control" ] || echo "${1##*/}$_x/supervise/control missing"
-    [ -d "$1$_x/event" ] || echo "${1##*/}$_x/event missing"
-  done
-}
-# supervisors: "ARG CWD" of every live s6-supervise child of our s6-svscan.
-supervisors() { svscan_supervisors "$svscan_pid"; }
-# processes_ok: at most one supervisor per name, none on a hidden or deleted tree.
-processes_ok() {
-  _l=$(supervisors)
-  [ -z "$(printf '%s\n' "$_l" | cut -d' ' -f1 | sed '/^$/d' | sort | uniq -d)" ] || return 1
-  ! printf '%s\n' "$_l" | grep -q -e " $S/\." -e '(deleted)'
-}
-# invariant: prints what is wrong; exit 1 if anything is.
-invariant() {
-  _w=
-  for _d in "$S"/gateway-*; do [ -e "$_d" ] && _w="$_w$(complete "$_d")"; done
-  # A supervisor told to exit releases its lock just before it is gone:
-  # give the stragglers a moment.
-  wait_until 1000 processes_ok || _w="$_w supervisors: $(supervisors | tr '\n' ',')"
-  [ -z "$_w" ] || { echo "$_w"; return 1; }
-}
+invariant() { slot_invariant "$svscan_pid" "$S"; }  # lib.sh
 unpublish_all() {  # exit 1 if any unpublish failed
   _r=0
   for _d in "$S"/gateway-*; do

@@ -23,8 +23,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 dead() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 start_svscan "$S" || exit 1
 svscan_pid=${SVSCANS# }; svscan_pid=${svscan_pid%%:*}
-# live_supervisors: the live s6-supervise children of our s6-svscan, "ARG CWD".
-live_supervisors() { svscan_supervisors "$svscan_pid"; }
+live_supervisors() { supervisors "$svscan_pid"; }  # lib.sh
 no_supervisor_of() { ! live_supervisors | grep -q "^$1 "; }
 up() {  # up NAME: published, scanned, service and logger up
   s6-svscanctl -a "$S" && wait_until 5000 svc_up "$S/gateway-$1" && wait_until 5000 svc_up "$S/gateway-$1/log"
