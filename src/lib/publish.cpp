@@ -96,9 +96,8 @@ Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct ti
 }
 
 // Stops the supervisors of the tree t.hidden (the service's, then the
-// logger's, so that the logger gets the service's last lines) and removes
-// it.
-Error tear_down(Teardown &t)
+// logger's, so that the logger gets the service's last lines).
+Error stop_supervisors(Teardown &t)
 {
     Fd dir = open_dir(t.parentfd, t.hidden.c_str());
     if (!dir) return fail_sys(exit_sys, "open {}", t.path);
@@ -112,7 +111,23 @@ Error tear_down(Teardown &t)
         struct timespec const d = t.escalated ? deadline_in(500) : t.deadline;
         if (Error e = stop_supervisor(t, log.get(), t.path + "/log", d)) return e;
     }
-    if (!remove_tree(t.parentfd, t.hidden.c_str())) return fail_sys(exit_sys, "remove {}", t.path);
+    return ok();
+}
+
+// Stops the supervisors of the tree t.hidden and removes it. An
+// s6-supervise that s6-svscan spawned on the slot just before it was
+// hidden may not hold its lock yet when it is checked, and then creates
+// its files while the tree goes (ENOTEMPTY): stop it too and remove
+// again, a few times.
+Error tear_down(Teardown &t)
+{
+    for (int attempt = 0;; ++attempt) {
+        if (Error e = stop_supervisors(t)) return e;
+        if (remove_tree(t.parentfd, t.hidden.c_str())) break;
+        if ((errno != ENOTEMPTY && errno != EEXIST) || attempt == 4) return fail_sys(exit_sys, "remove {}", t.path);
+        struct timespec const nap{0, 10'000'000};
+        ::nanosleep(&nap, nullptr);
+    }
     if (t.escalated) warnf("{} did not stop in time: its processes were killed", t.path);
     return ok();
 }
