@@ -36,26 +36,4 @@ FsIdentity::~FsIdentity()
     errno = e;
 }
 
-Error drop_privileges(uid_t uid, gid_t gid)
-{
-    uid_t ru, eu, su;
-    gid_t rg, eg, sg;
-    auto const dropped = [&] {
-        return ::getresuid(&ru, &eu, &su) == 0 && ::getresgid(&rg, &eg, &sg) == 0 && ru == uid && eu == uid &&
-               su == uid && rg == gid && eg == gid && sg == gid;
-    };
-    // Already exactly those ids: nothing to drop. Unprivileged, the
-    // supplementary groups stay what whoever set the ids left (s6-setuidgid
-    // keeps the primary group there); they cannot be dropped without root.
-    if (dropped() && (::geteuid() != 0 || ::getgroups(0, nullptr) == 0)) return ok();
-    if (::setgroups(0, nullptr) < 0) return fail_sys(exit_sys, "drop the supplementary groups");
-    if (::setgid(gid) < 0) return fail_sys(exit_sys, "set the group id to {}", gid);
-    if (::setuid(uid) < 0) return fail_sys(exit_sys, "set the user id to {}", uid);
-    if (!dropped() || ::getgroups(0, nullptr) != 0)
-        return fail(exit_sys, "unable to drop to {}:{}: the ids did not change", uid, gid);
-    if (uid != 0 && (::setuid(0) == 0 || ::seteuid(0) == 0))
-        return fail(exit_sys, "unable to drop to {}:{}: root can be regained", uid, gid);
-    return ok();
-}
-
 } // namespace hs6

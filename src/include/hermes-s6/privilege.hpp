@@ -36,11 +36,5 @@ private:
     std::vector<gid_t> groups_;
 };
 
-// Drops to uid:gid for good (a process that already runs as uid:gid, with
-// no privilege, keeps its supplementary groups and returns at once): no
-// supplementary groups, then setgid, then setuid, then checks that real,
-// effective and saved ids are all the new ones and that root cannot be
-// regained. An Error 111 on any failure.
-[[nodiscard]] Error drop_privileges(uid_t uid, gid_t gid);
 
 } // namespace hs6
