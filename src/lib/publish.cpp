@@ -114,17 +114,62 @@ Error stop_supervisors(Teardown &t)
     return ok();
 }
 
-// Stops the supervisors of the tree t.hidden and removes it. An
-// s6-supervise that s6-svscan spawned on the slot just before it was
-// hidden may not hold its lock yet when it is checked, and then creates
-// its files while the tree goes (ENOTEMPTY): stop it too and remove
-// again, a few times.
+// Removing a tree on which an s6-supervise may still start. s6-svscan
+// forks one for each slot it sees; if the slot is hidden or exchanged out
+// between that child's chdir into it and its lock, the child starts in
+// the tree being removed, after every look at supervise/lock: it first
+// makes event/ and supervise/, then opens supervise/lock (O_CREAT) and
+// takes a write lock, then makes and opens supervise/control. So:
+// - a supervise/lock is unlinked only while this process holds a read
+//   lock on it, kept until the teardown ends: a late s6-supervise that
+//   opened that file cannot lock it while the tree exists, and one that
+//   locks it afterwards finds no supervise/ to make its FIFO in, and
+//   exits;
+// - a lock held by another process means a late supervisor: EBUSY, and
+//   tear_down() stops it and removes again;
+// - one that makes a new supervise/ or lock after they were removed makes
+//   a later rmdir fail (ENOTEMPTY), or is found holding that new lock.
+bool unlink_held_lock(Teardown &t, int supfd)
+{
+    Fd fd(::openat(supfd, "lock", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return errno == ENOENT || remove_tree(supfd, "lock");
+    if (!try_supervise_lock(fd.get())) {
+        if (errno == EAGAIN) errno = EBUSY;
+        return false;
+    }
+    t.locks.push_back(std::move(fd));
+    return ::unlinkat(supfd, "lock", 0) == 0 || errno == ENOENT;
+}
+
+// Removes name under dirfd, a service dir (depth 0) or its log/ (depth 1),
+// as above; anything else in it goes with remove_tree().
+bool remove_service_dir(Teardown &t, int dirfd, char const *name, int depth)
+{
+    Fd dir = open_dir(dirfd, name);
+    if (!dir) return errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && remove_tree(dirfd, name));
+    bool const listed = for_each_entry(dir.get(), [&](char const *entry, unsigned char) {
+        std::string_view const e(entry);
+        if (e == "log" && depth == 0) return remove_service_dir(t, dir.get(), entry, 1);
+        if (e != "supervise") return remove_tree(dir.get(), entry);
+        Fd sup = open_dir(dir.get(), entry);
+        if (!sup) return errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && remove_tree(dir.get(), entry));
+        bool const emptied = for_each_entry(sup.get(), [&](char const *f, unsigned char) {
+            return std::string_view(f) == "lock" ? unlink_held_lock(t, sup.get()) : remove_tree(sup.get(), f);
+        });
+        return emptied && (::unlinkat(dir.get(), entry, AT_REMOVEDIR) == 0 || errno == ENOENT);
+    });
+    return listed && (::unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT);
+}
+
+// Stops the supervisors of the tree t.hidden and removes it; stops and
+// removes again, a few times, while late supervisors turn up.
 Error tear_down(Teardown &t)
 {
     for (int attempt = 0;; ++attempt) {
         if (Error e = stop_supervisors(t)) return e;
-        if (remove_tree(t.parentfd, t.hidden.c_str())) break;
-        if ((errno != ENOTEMPTY && errno != EEXIST) || attempt == 4) return fail_sys(exit_sys, "remove {}", t.path);
+        if (remove_service_dir(t, t.parentfd, t.hidden.c_str(), 0)) break;
+        if ((errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY) || attempt == 7)
+            return fail_sys(exit_sys, "remove {}", t.path);
         struct timespec const nap{0, 10'000'000};
         ::nanosleep(&nap, nullptr);
     }
@@ -249,10 +294,17 @@ Error publish_slot(char const *staging, char const *slot, bool force, unsigned l
 
     if (::renameat2(sp.get(), sbase.c_str(), sp.get(), tbase.c_str(), RENAME_EXCHANGE) < 0)
         return p.fail(exit_sys, fmt::format("exchange {} and {}", staging, slot), errno);
-    // Published. The old tree is under the staging name now, dot-named: a
-    // failure to remove it is only worth a warning (the next render of
-    // that staging dir removes it).
-    if (!remove_tree(sp.get(), sbase.c_str())) warn_sys("remove the replaced tree, now {}", staging);
+    // Published. The old tree is under the staging name now, dot-named,
+    // but an s6-supervise forked for the slot before the exchange may still
+    // start on it: tear it down as unpublish does. A tree that will not go
+    // is only worth a warning (the next render of that staging dir removes
+    // it); a supervisor on it that will not stop is a failure.
+    Teardown t{sp.get(), sbase, staging, deadline_in(unpublish_escalation_ms), true, false, {}};
+    if (Error e = tear_down(t)) {
+        if (e.code == exit_timeout)
+            return Error{e.code, 0, fmt::format("{} is published, but {}", slot, e.message())};
+        warnf("{} is published, but the tree it replaced is not gone: {}", slot, e.message());
+    }
     return ok();
 }
 

@@ -24,7 +24,10 @@ inline constexpr unsigned unpublish_escalation_ms = 2000;
 // in the same directory as slot: same device and inode, and not slot's
 // hidden name) to slot: renameat2(RENAME_NOREPLACE) when slot is absent;
 // when it exists, 1 ("already registered") unless force, which swaps them
-// with RENAME_EXCHANGE and removes the old tree. A slot whose
+// with RENAME_EXCHANGE and tears the old tree down as unpublish_slot
+// does (an s6-supervise that started on it late is stopped; one that
+// will not stop is exit_timeout, the new slot published all the same; a
+// tree that will not go, a warning). A slot whose
 // supervise/lock (or log/supervise/lock) is held by a live s6-supervise is
 // never replaced: 1 ("unregister it first"); those locks are held across
 // the exchange, so that no supervisor can start on the old tree meanwhile.
@@ -40,7 +43,9 @@ inline constexpr unsigned unpublish_escalation_ms = 2000;
 // s6-supervise's control FIFO and then to its logger's (each write tried
 // again until the deadline while the FIFO is full), waits until each
 // supervise/lock can be taken (so the supervisor is gone and no other can
-// start), then removes the tree without following symlinks. Past the
+// start), then removes the tree without following symlinks, unlinking a
+// supervise/lock only while holding it, stopping any s6-supervise that
+// started on the tree late and removing again (publish.cpp). Past the
 // deadline it escalates, for up to unpublish_escalation_ms more each:
 // SIGKILL to the supervisor's children, then SIGTERM to the supervisor
 // (kill_supervised in control.hpp), and warns that it did. An absent slot

@@ -1,0 +1,96 @@
+#!/bin/sh
+# Issue 10: a late s6-supervise. s6-svscan forks an s6-supervise for a slot
+# it has just seen; if publish -f exchanges the slot out or unpublish hides
+# it between that child's chdir and its lock, the child runs in the tree
+# being removed, after every check of supervise/lock. Here such a child is
+# made by hand, deterministically: a process enters the slot's dir (or its
+# log/) before the operation, waits until a given entry of that dir is gone
+# (a point in the removal, slowed down by strace's delay injection), then
+# execs s6-supervise there. Whatever the point, the operation ends with the
+# tree gone and that s6-supervise dead: it may never keep running in a
+# hidden or deleted tree.
+. "${HS6_TOP:?}/tests/integration/lib.sh"
+
+if ! is_root || ! command -v strace >/dev/null; then
+  skip "late supervisor: needs root and strace"; exit 0
+fi
+S=$T/scan
+mkdir -p "$S"
+
+# render NAME DIR: a rendered and seeded, never supervised slot tree at DIR.
+render() {
+  hermes-render-slot -E -b /usr/bin -u "$2" "$1" >/dev/null &&
+    hermes-seed-supervise -g "$NOBODY" "$2" >/dev/null
+}
+
+# late DIR WHEN: prints the pid of a process that enters DIR now, then,
+# once DIR/WHEN is gone (at once when WHEN is "-"; WHEN "+F" waits for F
+# to appear first), execs s6-supervise on its cwd, as s6-svscan's child
+# would. Each wait gives up after 100000 looks (the operation is over).
+late() {
+  ( cd "$1" || exit 111
+    w=${2#+} n=0
+    if [ "$2" != "$w" ]; then
+      until [ -e "$w" ]; do n=$((n + 1)); [ "$n" -lt 100000 ] || exit 0; done
+    fi
+    if [ "$w" != - ]; then
+      while [ -e "$w" ] || [ -L "$w" ]; do n=$((n + 1)); [ "$n" -lt 100000 ] || exit 0; done
+    fi
+    exec s6-supervise . ) >"$T/late.out" 2>&1 &
+  echo $!
+}
+
+# gone PID: PID has exited (a zombie of this shell counts as exited).
+gone() { ! [ -d "/proc/$1" ] || grep -q '^[^ ]* ([^)]*) [ZX]' "/proc/$1/stat" 2>/dev/null; }
+
+# slow CMD...: CMD with every unlinkat and rmdir-by-unlinkat delayed 15 ms,
+# so that a late s6-supervise can start at any point of a removal.
+slow() { strace -f -qq -o /dev/null -e trace=unlinkat -e inject=unlinkat:delay_exit=15000 "$@"; }
+
+# verdict NAME OP_EXIT PID TREE...: the operation exited 0, PID is gone
+# within 2 s, and no TREE is left.
+verdict() {
+  _n=$1 _r=$2 _p=$3; shift 3
+  _w=
+  [ "$_r" = 0 ] || _w="exit $_r: $(tail -2 "$T/op.err" | tr '\n' ' ')"
+  if ! wait_until 2000 gone "$_p"; then
+    _w="$_w; the late s6-supervise $_p still runs in $(readlink "/proc/$_p/cwd")"
+    kill -9 "$_p" 2>/dev/null
+  fi
+  wait "$_p" 2>/dev/null
+  for _d in "$@"; do [ ! -e "$_d" ] || _w="$_w; $_d left"; done
+  if [ -z "$_w" ]; then ok "$_n"; else fail "$_n: $_w"; fi
+}
+
+# The points: entries of a slot dir and of its log/, in no fixed order of
+# removal (getdents order), so each is tried.
+for sub in . log; do
+  for when in +supervise/lock supervise/control supervise event run type finish; do
+    [ "$sub" = log ] && [ "$when" = type ] && continue
+    [ "$sub" = log ] && [ "$when" = finish ] && continue
+
+    # unpublish: the late one entered before the slot was hidden.
+    render r "$S/.gateway-r.1"; hermes-publish-slot "$S/.gateway-r.1" "$S/gateway-r" || exit 1
+    pid=$(late "$S/gateway-r/$sub" "$when")
+    slow hermes-unpublish-slot -t 3000 "$S/gateway-r" 2>"$T/op.err"; r=$?
+    verdict "late supervisor: unpublish, one starting in $sub once $when is gone" "$r" "$pid" \
+      "$S/gateway-r" "$S/.gateway-r"
+
+    # publish -f: the late one entered the tree that is exchanged out.
+    render p "$S/.gateway-p.1"; hermes-publish-slot "$S/.gateway-p.1" "$S/gateway-p" || exit 1
+    render p "$S/.gateway-p.2"
+    pid=$(late "$S/gateway-p/$sub" "$when")
+    slow hermes-publish-slot -f "$S/.gateway-p.2" "$S/gateway-p" 2>"$T/op.err"; r=$?
+    verdict "late supervisor: publish -f, one starting in the replaced $sub once $when is gone" "$r" "$pid" \
+      "$S/.gateway-p.2"
+    hermes-unpublish-slot -t 3000 "$S/gateway-p" 2>/dev/null
+  done
+done
+
+# At once, before the operation looks: the late one is then simply the
+# slot's supervisor, told to exit like any other.
+render r "$S/.gateway-r.1"; hermes-publish-slot "$S/.gateway-r.1" "$S/gateway-r" || exit 1
+pid=$(late "$S/gateway-r" -)
+wait_until 2000 supervised "$S/gateway-r"
+slow hermes-unpublish-slot -t 3000 "$S/gateway-r" 2>"$T/op.err"; r=$?
+verdict "late supervisor: unpublish of a slot whose supervisor started first" "$r" "$pid" "$S/gateway-r" "$S/.gateway-r"
