@@ -70,12 +70,18 @@ Fd open_supervise_lock(int svcfd, LockCreated &created)
     else if (errno != EEXIST) return Fd();
     Fd sup = open_dir(svcfd, "supervise");
     if (!sup) return Fd();
-    Fd fd(::openat(sup.get(), "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-    if (!fd && errno == ENOENT) {
+    // An s6-supervise starting on the tree creates the file too: when it
+    // came first (EEXIST), open the one it made.
+    Fd fd;
+    for (int tries = 0; !fd && tries < 3; ++tries) {
+        fd = Fd(::openat(sup.get(), "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+        if (fd || errno != ENOENT) break;
         fd = Fd(::openat(sup.get(), "lock", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (fd) {
             created.file = true;
             if (::fchmod(fd.get(), 0644) < 0) return Fd();
+        } else if (errno != EEXIST) {
+            break;
         }
     }
     if (!fd) return Fd();
