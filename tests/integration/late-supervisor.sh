@@ -8,7 +8,9 @@
 # (a point in the removal, slowed down by strace's delay injection), then
 # execs s6-supervise there. Whatever the point, the operation ends with the
 # tree gone and that s6-supervise dead: it may never keep running in a
-# hidden or deleted tree.
+# hidden or deleted tree. All of it with Debian's s6-supervise (s6 2.11),
+# then with s6 2.15's, as s6-overlay 3.2 pins it, from the harness in
+# ../shared (skipped when that is not there).
 . "${HS6_TOP:?}/tests/integration/lib.sh"
 
 if ! is_root || ! command -v strace >/dev/null; then
@@ -36,7 +38,7 @@ late() {
     if [ "$w" != - ]; then
       while [ -e "$w" ] || [ -L "$w" ]; do n=$((n + 1)); [ "$n" -lt 100000 ] || exit 0; done
     fi
-    exec s6-supervise . ) >"$T/late.out" 2>&1 &
+    exec "$SUPERVISE" . ) >"$T/late.out" 2>&1 &
   echo $!
 }
 
@@ -62,6 +64,8 @@ verdict() {
   if [ -z "$_w" ]; then ok "$_n"; else fail "$_n: $_w"; fi
 }
 
+# cases VERSION: every case, with the s6-supervise at $SUPERVISE.
+cases() {
 # The points: entries of a slot dir and of its log/, in no fixed order of
 # removal (getdents order), so each is tried.
 for sub in . log; do
@@ -70,18 +74,18 @@ for sub in . log; do
     [ "$sub" = log ] && [ "$when" = finish ] && continue
 
     # unpublish: the late one entered before the slot was hidden.
-    render r "$S/.gateway-r.1"; hermes-publish-slot "$S/.gateway-r.1" "$S/gateway-r" || exit 1
+    render r "$S/.gateway-r.1"; hermes-publish-slot "$S/.gateway-r.1" "$S/gateway-r" || return 1
     pid=$(late "$S/gateway-r/$sub" "$when")
     slow hermes-unpublish-slot -t 3000 "$S/gateway-r" 2>"$T/op.err"; r=$?
-    verdict "late supervisor: unpublish, one starting in $sub once $when is gone" "$r" "$pid" \
+    verdict "late supervisor ($1): unpublish, one starting in $sub once $when is gone" "$r" "$pid" \
       "$S/gateway-r" "$S/.gateway-r"
 
     # publish -f: the late one entered the tree that is exchanged out.
-    render p "$S/.gateway-p.1"; hermes-publish-slot "$S/.gateway-p.1" "$S/gateway-p" || exit 1
+    render p "$S/.gateway-p.1"; hermes-publish-slot "$S/.gateway-p.1" "$S/gateway-p" || return 1
     render p "$S/.gateway-p.2"
     pid=$(late "$S/gateway-p/$sub" "$when")
     slow hermes-publish-slot -f "$S/.gateway-p.2" "$S/gateway-p" 2>"$T/op.err"; r=$?
-    verdict "late supervisor: publish -f, one starting in the replaced $sub once $when is gone" "$r" "$pid" \
+    verdict "late supervisor ($1): publish -f, one starting in the replaced $sub once $when is gone" "$r" "$pid" \
       "$S/.gateway-p.2"
     hermes-unpublish-slot -t 3000 "$S/gateway-p" 2>/dev/null
   done
@@ -89,8 +93,27 @@ done
 
 # At once, before the operation looks: the late one is then simply the
 # slot's supervisor, told to exit like any other.
-render r "$S/.gateway-r.1"; hermes-publish-slot "$S/.gateway-r.1" "$S/gateway-r" || exit 1
+render r "$S/.gateway-r.1"; hermes-publish-slot "$S/.gateway-r.1" "$S/gateway-r" || return 1
 pid=$(late "$S/gateway-r" -)
 wait_until 2000 supervised "$S/gateway-r"
 slow hermes-unpublish-slot -t 3000 "$S/gateway-r" 2>"$T/op.err"; r=$?
-verdict "late supervisor: unpublish of a slot whose supervisor started first" "$r" "$pid" "$S/gateway-r" "$S/.gateway-r"
+verdict "late supervisor ($1): unpublish of a slot whose supervisor started first" "$r" "$pid" "$S/gateway-r" "$S/.gateway-r"
+}
+
+SUPERVISE=$(command -v s6-supervise)
+cases "s6 2.11" || fail "late supervisor (s6 2.11): a slot could not be set up"
+
+# s6 2.15's, built (static) by the harness; its build is cached.
+OV_BUILD=${HS6_SHARED:-$HS6_TOP/../shared}/s6-overlay/build
+if [ ! -x "$OV_BUILD" ]; then
+  skip "late supervisor (s6 2.15): no s6-overlay harness at $OV_BUILD"
+elif ! b=$("$OV_BUILD" 2>"$T/build.err"); then
+  skip "late supervisor (s6 2.15): the harness cannot be built here: $(tail -1 "$T/build.err")"
+else
+  for SUPERVISE in "$b"/overlay/package/admin/s6-2.15*/command/s6-supervise; do :; done
+  if [ -x "$SUPERVISE" ]; then
+    cases "s6 2.15" || fail "late supervisor (s6 2.15): a slot could not be set up"
+  else
+    fail "late supervisor (s6 2.15): no s6-supervise in the harness build $b"
+  fi
+fi
