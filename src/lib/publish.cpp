@@ -133,6 +133,9 @@ bool unlink_held_lock(Teardown &t, int supfd)
 {
     Fd fd(::openat(supfd, "lock", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!fd) return errno == ENOENT || remove_tree(supfd, "lock");
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) return false;
+    if (!S_ISREG(st.st_mode)) return remove_tree(supfd, "lock"); // no s6-supervise locks that
     if (!try_supervise_lock(fd.get())) {
         if (errno == EAGAIN) errno = EBUSY;
         return false;
