@@ -182,7 +182,7 @@ Error tear_down(Teardown &t)
 
 // Finishes a teardown of slot base left half-done (by a killed unpublish)
 // under its hidden name in parentfd, if there is one.
-Error finish_teardown(int parentfd, std::string const &parent, std::string const &base,
+Error finish_teardown(int parentfd, std::string_view parent, std::string const &base,
                       struct timespec const &deadline)
 {
     std::string const hidden = hidden_slot_name(base);
@@ -245,16 +245,28 @@ struct Publish {
 
 } // namespace
 
-Error publish_slot(char const *staging, char const *slot, bool force, unsigned lock_ms)
+namespace {
+
+// Exit 100 unless staging and slot name a staging dir and a slot that
+// publishing may use (see publish.hpp).
+Error check_names(std::string const &sbase, std::string const &tbase, char const *staging, char const *slot)
 {
-    std::string const sbase(base_name(staging));
-    std::string const tbase(base_name(slot));
     if (!dot_name(sbase)) return hs6::fail(exit_usage, "staging dir {} must be a dot-prefixed name", staging);
     if (tbase.empty() || tbase[0] == '.' || tbase == "/")
         return hs6::fail(exit_usage, "slot dir {} must not be a dot-prefixed name (s6-svscan would not see it)", slot);
     if (sbase == hidden_slot_name(tbase))
         return hs6::fail(exit_usage, "staging dir {} must not be named {} (unpublish hides {} under that name)",
                          staging, sbase, slot);
+    return ok();
+}
+
+} // namespace
+
+Error publish_slot(char const *staging, char const *slot, bool force, unsigned lock_ms)
+{
+    std::string const sbase(base_name(staging));
+    std::string const tbase(base_name(slot));
+    if (Error e = check_names(sbase, tbase, staging, slot)) return e;
     std::string const sparent = dir_name(staging), tparent = dir_name(slot);
     Fd sp, tp;
     if (Error e = need_dir(sparent.c_str(), sp)) return e;
@@ -269,23 +281,35 @@ Error publish_slot(char const *staging, char const *slot, bool force, unsigned l
     struct stat st;
     if (!stat_at(sp.get(), sbase.c_str(), st)) return fail_sys(exit_sys, "stat {}", staging);
     if (!S_ISDIR(st.st_mode)) return p.fail(exit_sys, fmt::format("publish {}: not a directory", staging));
+    return publish_slot_at(sp.get(), tparent, staging, slot, force, lock_ms);
+}
+
+Error publish_slot_at(int dirfd, std::string_view dir, char const *staging, char const *slot, bool force,
+                      unsigned lock_ms)
+{
+    std::string const sbase(base_name(staging));
+    std::string const tbase(base_name(slot));
+    if (Error e = check_names(sbase, tbase, staging, slot)) return e;
+    Publish p{dirfd, sbase, staging, slot, {}};
+    struct stat st;
+    int const sp = dirfd;
 
     // One writer per slot from here on.
     struct timespec const deadline = deadline_in(lock_ms);
     SlotLock slot_lock;
-    if (Error e = lock_slot(sp.get(), tparent, tbase, deadline, slot_lock)) return p.fail(std::move(e));
-    if (Error e = finish_teardown(sp.get(), tparent, tbase, deadline)) return p.fail(std::move(e));
+    if (Error e = lock_slot(sp, dir, tbase, deadline, slot_lock)) return p.fail(std::move(e));
+    if (Error e = finish_teardown(sp, dir, tbase, deadline)) return p.fail(std::move(e));
 
-    if (::renameat2(sp.get(), sbase.c_str(), sp.get(), tbase.c_str(), RENAME_NOREPLACE) == 0) return ok();
+    if (::renameat2(sp, sbase.c_str(), sp, tbase.c_str(), RENAME_NOREPLACE) == 0) return ok();
     if (errno != EEXIST) return p.fail(exit_sys, fmt::format("rename {} to {}", staging, slot), errno);
 
-    if (!stat_at(sp.get(), tbase.c_str(), st)) return p.fail(exit_sys, fmt::format("stat {}", slot), errno);
+    if (!stat_at(sp, tbase.c_str(), st)) return p.fail(exit_sys, fmt::format("stat {}", slot), errno);
     if (!S_ISDIR(st.st_mode)) return p.fail(exit_sys, fmt::format("replace {}: not a directory", slot));
     if (!force) return p.fail(exit_no, fmt::format("{} is already registered", slot));
 
     // Hold the old tree's locks across the exchange: a supervisor already
     // running makes us refuse, and none can start on it afterwards.
-    Fd old = open_dir(sp.get(), tbase.c_str());
+    Fd old = open_dir(sp, tbase.c_str());
     if (!old) return p.fail(exit_sys, fmt::format("open {}", slot), errno);
     if (Error e = p.hold(old.get(), slot)) return e;
     Fd oldlog;
@@ -295,14 +319,14 @@ Error publish_slot(char const *staging, char const *slot, bool force, unsigned l
         if (Error e = p.hold(oldlog.get(), std::string(slot) + "/log")) return e;
     }
 
-    if (::renameat2(sp.get(), sbase.c_str(), sp.get(), tbase.c_str(), RENAME_EXCHANGE) < 0)
+    if (::renameat2(sp, sbase.c_str(), sp, tbase.c_str(), RENAME_EXCHANGE) < 0)
         return p.fail(exit_sys, fmt::format("exchange {} and {}", staging, slot), errno);
     // Published. The old tree is under the staging name now, dot-named,
     // but an s6-supervise forked for the slot before the exchange may still
     // start on it: tear it down as unpublish does. A tree that will not go
     // is only worth a warning (the next render of that staging dir removes
     // it); a supervisor on it that will not stop is a failure.
-    Teardown t{sp.get(), sbase, staging, deadline_in(unpublish_escalation_ms), true, false, {}};
+    Teardown t{sp, sbase, staging, deadline_in(unpublish_escalation_ms), true, false, {}};
     if (Error e = tear_down(t)) {
         if (e.code == exit_timeout)
             return Error{e.code, 0, fmt::format("{} is published, but {}", slot, e.message())};

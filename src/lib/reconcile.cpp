@@ -106,10 +106,6 @@ struct Outcome {
     std::string profile, state, action;
 };
 
-// Publishes with -f: a slot left by an earlier boot is exchanged (never
-// one a live s6-supervise holds), under the slot's lock.
-Error publish(char const *staging, char const *slot) { return publish_slot(staging, slot, true); }
-
 struct Reconcile {
     int scandirfd;
     char const *scandir;
@@ -132,9 +128,11 @@ struct Reconcile {
         dir = Fd();
         if (!e) {
             std::string const slot_path = join_path(scandir, slot_name(name));
-            e = publish(staging_path.c_str(), slot_path.c_str());
+            // With -f: a slot left by an earlier boot is exchanged (never
+            // one a live s6-supervise holds), under the slot's lock.
+            e = publish_slot_at(scandirfd, scandir, staging_path.c_str(), slot_path.c_str(), true);
         }
-        // publish_slot removes its staging dir on failure; the others leave
+        // publish_slot_at removes its staging dir on failure; the others leave
         // theirs: a failed profile leaves nothing.
         if (e && !remove_tree(scandirfd, staging.c_str())) warn_sys("remove {}", staging_path);
         return e;

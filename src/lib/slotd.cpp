@@ -202,9 +202,9 @@ Error do_register(SlotdConfig const &c, SlotRequest const &req)
             e = seed_supervise(sfd.get(), staging_path.c_str(), l);
         }
         sfd = Fd();
-        // publish_slot removes its staging dir on failure; the steps
+        // publish_slot_at removes its staging dir on failure; the steps
         // before it leave theirs.
-        if (!e) e = publish_slot(staging_path.c_str(), slot_path.c_str(), false);
+        if (!e) e = publish_slot_at(scan.get(), c.scandir, staging_path.c_str(), slot_path.c_str(), false);
         if (e) {
             remove_tree(scan.get(), staging.c_str());
             return e;

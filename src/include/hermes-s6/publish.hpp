@@ -37,6 +37,14 @@ inline constexpr unsigned unpublish_escalation_ms = 2000;
 [[nodiscard]] Error publish_slot(char const *staging, char const *slot, bool force,
                                  unsigned lock_ms = slot_lock_wait_ms);
 
+// publish_slot for a caller that holds the directory open at dirfd (dir in
+// messages) and made the staging dir in it itself: staging and slot are
+// paths of entries of that directory (their base names are used with
+// dirfd; the whole paths, in messages). Skips publish_slot's checks of the
+// directories: same directory, staging a directory.
+[[nodiscard]] Error publish_slot_at(int dirfd, std::string_view dir, char const *staging, char const *slot,
+                                    bool force, unsigned lock_ms = slot_lock_wait_ms);
+
 // Takes slot's lock (exit_busy if it is not free within timeout_ms), first
 // finishes a teardown left under the hidden name, then renames slot to its
 // hidden name (s6-svscan stops seeing it), writes "dx" to its
