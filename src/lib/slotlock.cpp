@@ -39,12 +39,16 @@ Held *find_held(dev_t dev, ino_t ino)
 
 // Opens the lock dir under scandirfd, creating it: a directory owned by
 // the effective uid, mode 0700, or an Error.
-Error open_lock_dir(int scandirfd, std::string const &path, Fd &out)
+Error open_lock_dir(int scandirfd, std::string const &path, uid_t euid, Fd &out)
 {
+    // Open first: it is there but the first time.
     bool made = false;
-    if (::mkdirat(scandirfd, slot_lock_dir, 0700) == 0) made = true;
-    else if (errno != EEXIST) return fail_sys(exit_sys, "mkdir {}", path);
     Fd d = open_dir(scandirfd, slot_lock_dir);
+    if (!d && errno == ENOENT) {
+        if (::mkdirat(scandirfd, slot_lock_dir, 0700) == 0) made = true;
+        else if (errno != EEXIST) return fail_sys(exit_sys, "mkdir {}", path);
+        d = open_dir(scandirfd, slot_lock_dir);
+    }
     if (!d) {
         if (errno == ELOOP) return fail(exit_sys, "unable to use {}: a symbolic link: not followed", path);
         if (errno == ENOTDIR) return fail(exit_sys, "unable to use {}: not a directory", path);
@@ -52,8 +56,7 @@ Error open_lock_dir(int scandirfd, std::string const &path, Fd &out)
     }
     struct stat st;
     if (::fstat(d.get(), &st) < 0) return fail_sys(exit_sys, "stat {}", path);
-    if (st.st_uid != ::geteuid())
-        return fail(exit_sys, "unable to use {}: owned by uid {}, not {}", path, st.st_uid, ::geteuid());
+    if (st.st_uid != euid) return fail(exit_sys, "unable to use {}: owned by uid {}, not {}", path, st.st_uid, euid);
     // Exactly 0700 whatever the umask; one found wider than that is not ours.
     if (made && (st.st_mode & 07777) != 0700 && ::fchmod(d.get(), 0700) < 0) return fail_sys(exit_sys, "chmod {}", path);
     if (!made && (st.st_mode & 07777) != 0700)
@@ -98,15 +101,16 @@ Error lock_slot(int scandirfd, std::string_view scandir, std::string_view slot, 
     lock.release();
     std::string const dirpath = fmt::format("{}/{}", scandir, slot_lock_dir);
     std::string const path = fmt::format("{}/{}", dirpath, slot);
+    uid_t const euid = ::geteuid();
     Fd dir;
-    if (Error e = open_lock_dir(scandirfd, dirpath, dir)) return e;
+    if (Error e = open_lock_dir(scandirfd, dirpath, euid, dir)) return e;
     std::string const name(slot);
     Fd fd(::openat(dir.get(), name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0600));
     if (!fd) return fail_sys(exit_sys, "open {}", path);
     struct stat st;
     if (::fstat(fd.get(), &st) < 0) return fail_sys(exit_sys, "stat {}", path);
-    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
-        return fail(exit_sys, "unable to use {}: not a regular file of uid {}", path, ::geteuid());
+    if (!S_ISREG(st.st_mode) || st.st_uid != euid)
+        return fail(exit_sys, "unable to use {}: not a regular file of uid {}", path, euid);
     if (Held *h = find_held(st.st_dev, st.st_ino)) {
         h->count++;
     } else {
