@@ -30,7 +30,7 @@ struct Teardown {
     std::string hidden;      // base name of the tree, under parentfd
     std::string path;        // for messages
     struct timespec deadline;
-    bool told = false;       // a supervisor was told to exit: no way back
+    bool told = false;       // a supervisor was told to exit, or the removal began: no way back
     bool escalated = false;
     std::vector<Fd> locks;   // the supervise/locks taken, held to the end
 };
@@ -44,6 +44,9 @@ Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct ti
 {
     LockCreated created;
     Fd lock = open_supervise_lock(svcfd, created);
+    struct stat st;
+    // A tree disarmed by an earlier teardown (see disarm()): no supervisor.
+    if (!lock && errno == ENOTDIR && stat_at(svcfd, "supervise", st) && S_ISREG(st.st_mode)) return ok();
     if (!lock) return fail_sys(exit_sys, "open {}/supervise/lock", path);
     bool sent = false;
     while (!deadline_passed(deadline)) {
@@ -132,7 +135,9 @@ Error stop_supervisors(Teardown &t)
 bool unlink_held_lock(Teardown &t, int supfd)
 {
     Fd fd(::openat(supfd, "lock", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-    if (!fd) return errno == ENOENT || remove_tree(supfd, "lock");
+    // A symbolic link or a socket is no lock: removed. Any other error
+    // (EMFILE, say) must not unlink a lock this process does not hold.
+    if (!fd) return errno == ENOENT || ((errno == ELOOP || errno == ENXIO) && remove_tree(supfd, "lock"));
     struct stat st;
     if (::fstat(fd.get(), &st) < 0) return false;
     if (!S_ISREG(st.st_mode)) return remove_tree(supfd, "lock"); // no s6-supervise locks that
@@ -144,8 +149,20 @@ bool unlink_held_lock(Teardown &t, int supfd)
     return ::unlinkat(supfd, "lock", 0) == 0 || errno == ENOENT;
 }
 
+// Removes supervise/ from the service dir open at svcfd, as above.
+bool remove_supervise_dir(Teardown &t, int svcfd)
+{
+    Fd sup = open_dir(svcfd, "supervise");
+    if (!sup) return errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && remove_tree(svcfd, "supervise"));
+    bool const emptied = for_each_entry(sup.get(), [&](char const *f, unsigned char) {
+        return std::string_view(f) == "lock" ? unlink_held_lock(t, sup.get()) : remove_tree(sup.get(), f);
+    });
+    return emptied && (::unlinkat(svcfd, "supervise", AT_REMOVEDIR) == 0 || errno == ENOENT);
+}
+
 // Removes name under dirfd, a service dir (depth 0) or its log/ (depth 1),
-// as above; anything else in it goes with remove_tree().
+// as above; anything else in it goes with remove_tree(). event/, where
+// the group may write, is first made 0700, so that it stops filling.
 bool remove_service_dir(Teardown &t, int dirfd, char const *name, int depth)
 {
     Fd dir = open_dir(dirfd, name);
@@ -153,26 +170,56 @@ bool remove_service_dir(Teardown &t, int dirfd, char const *name, int depth)
     bool const listed = for_each_entry(dir.get(), [&](char const *entry, unsigned char) {
         std::string_view const e(entry);
         if (e == "log" && depth == 0) return remove_service_dir(t, dir.get(), entry, 1);
-        if (e != "supervise") return remove_tree(dir.get(), entry);
-        Fd sup = open_dir(dir.get(), entry);
-        if (!sup) return errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && remove_tree(dir.get(), entry));
-        bool const emptied = for_each_entry(sup.get(), [&](char const *f, unsigned char) {
-            return std::string_view(f) == "lock" ? unlink_held_lock(t, sup.get()) : remove_tree(sup.get(), f);
-        });
-        return emptied && (::unlinkat(dir.get(), entry, AT_REMOVEDIR) == 0 || errno == ENOENT);
+        if (e == "supervise") return remove_supervise_dir(t, dir.get());
+        if (e == "event") {
+            Fd ev = open_dir(dir.get(), entry);
+            if (ev) ::fchmod(ev.get(), 0700);
+        }
+        return remove_tree(dir.get(), entry);
     });
     return listed && (::unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT);
 }
 
+// Makes the service dir open at svcfd one where no s6-supervise can ever
+// start, for a tree that cannot be removed: supervise/ removed as above
+// and replaced by an empty regular file, so that s6-supervise's mkdir
+// finds a non-directory and it exits 100.
+bool disarm(Teardown &t, int svcfd)
+{
+    if (!remove_supervise_dir(t, svcfd)) return false;
+    Fd f(::openat(svcfd, "supervise", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    return static_cast<bool>(f);
+}
+
+// After a removal that failed for good: stops the supervisors of the tree
+// once more and disarms it and its log/. True when that worked.
+bool disarm_tree(Teardown &t)
+{
+    if (stop_supervisors(t)) return false;
+    Fd dir = open_dir(t.parentfd, t.hidden.c_str());
+    if (!dir || !disarm(t, dir.get())) return false;
+    Fd log = open_dir(dir.get(), "log");
+    if (!log) return errno == ENOENT;
+    return disarm(t, log.get());
+}
+
 // Stops the supervisors of the tree t.hidden and removes it; stops and
-// removes again, a few times, while late supervisors turn up.
+// removes again, a few times, while late supervisors turn up. A tree that
+// will not go is left disarmed.
 Error tear_down(Teardown &t)
 {
     for (int attempt = 0;; ++attempt) {
         if (Error e = stop_supervisors(t)) return e;
+        t.told = true; // a partly removed slot must never be put back
         if (remove_service_dir(t, t.parentfd, t.hidden.c_str(), 0)) break;
-        if ((errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY) || attempt == 7)
-            return fail_sys(exit_sys, "remove {}", t.path);
+        if ((errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY) || attempt == 7) {
+            int const err = errno;
+            if (disarm_tree(t))
+                return fail(exit_sys, "{}: left in place with supervise/ made a file, so that no s6-supervise can start on it",
+                            unable(fmt::format("remove {}", t.path), err));
+            return fail(exit_sys, "{}: left in place, and it could not be disarmed",
+                        unable(fmt::format("remove {}", t.path), err));
+        }
         struct timespec const nap{0, 10'000'000};
         ::nanosleep(&nap, nullptr);
     }

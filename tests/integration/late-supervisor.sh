@@ -117,3 +117,52 @@ else
     fail "late supervisor (s6 2.15): no s6-supervise in the harness build $b"
   fi
 fi
+
+# --- A tree that cannot be removed (more than 256 levels in event/, which
+# the group may write with seed -e) is left where it was, never put back
+# half-removed under the slot's name, with supervise/ made a regular file
+# in it and in its log/: an s6-supervise started there (late, or by hand)
+# exits at once. Once the plant is gone, a rerun removes it.
+SUPERVISE=$(command -v s6-supervise)
+plant() { (cd "$1" && i=0 && while [ $i -lt 300 ]; do mkdir d && cd d || exit 1; i=$((i + 1)); done); }
+# disarmed DIR: supervise an empty regular file, in DIR and in its log/ if
+# that is still there (the removal may have got through it).
+disarmed() { [ -f "$1/supervise" ] && [ ! -s "$1/supervise" ] && { [ ! -e "$1/log" ] || [ -f "$1/log/supervise" ]; }; }
+# dies_at_once DIR: an s6-supervise started in DIR is gone within 2 s.
+dies_at_once() {
+  ( cd "$1" && exec "$SUPERVISE" . ) >/dev/null 2>&1 & _p=$!
+  if wait_until 2000 gone "$_p"; then wait "$_p" 2>/dev/null; return 0; fi
+  kill -9 "$_p"; wait "$_p" 2>/dev/null; return 1
+}
+
+render r "$S/.gateway-r.1"; hermes-publish-slot "$S/.gateway-r.1" "$S/gateway-r" || exit 1
+plant "$S/gateway-r/event"
+pid=$(late "$S/gateway-r" +supervise/lock)
+hermes-unpublish-slot -t 3000 "$S/gateway-r" 2>"$T/op.err"; r=$?
+if [ "$r" = 111 ] && grep -q "left in place with supervise/ made a file" "$T/op.err" &&
+   [ ! -e "$S/gateway-r" ] && disarmed "$S/.gateway-r" && wait_until 2000 gone "$pid"; then
+  ok "unremovable tree: unpublish exits 111, the tree stays hidden (not put back half-removed), disarmed, the late supervisor gone"
+else
+  fail "unremovable tree: unpublish exit $r: $(cat "$T/op.err"); slot: $(ls -A "$S" | tr '\n' ' '); late $pid: $(readlink "/proc/$pid/cwd")"
+  kill -9 "$pid" 2>/dev/null
+fi
+wait "$pid" 2>/dev/null
+check "unremovable tree: an s6-supervise started on the disarmed tree exits at once" dies_at_once "$S/.gateway-r"
+check "unremovable tree: ... and on its log/, if the removal left one" \
+  sh -c "[ ! -d '$S/.gateway-r/log' ] || { cd '$S/.gateway-r/log' && timeout 2 '$SUPERVISE' . >/dev/null 2>&1; [ \$? = 100 ]; }"
+rm -rf "$S/.gateway-r/event"
+check "unremovable tree: the plant gone, a rerun removes the disarmed tree" \
+  sh -c "hermes-unpublish-slot -t 3000 '$S/gateway-r' && [ ! -e '$S/.gateway-r' ]"
+
+render p "$S/.gateway-p.1"; hermes-publish-slot "$S/.gateway-p.1" "$S/gateway-p" || exit 1
+plant "$S/gateway-p/event"
+render p "$S/.gateway-p.2"
+hermes-publish-slot -f "$S/.gateway-p.2" "$S/gateway-p" 2>"$T/op.err"; r=$?
+if [ "$r" = 0 ] && grep -q "is published, but the tree it replaced is not gone" "$T/op.err" &&
+   [ -f "$S/gateway-p/run" ] && disarmed "$S/.gateway-p.2"; then
+  ok "unremovable tree: publish -f publishes, warns, and leaves the replaced tree disarmed"
+else
+  fail "unremovable tree: publish -f exit $r: $(cat "$T/op.err"); $(ls -A "$S" | tr '\n' ' ')"
+fi
+check "unremovable tree: an s6-supervise started on the replaced tree exits at once" dies_at_once "$S/.gateway-p.2"
+rm -rf "$S/.gateway-p.2"; hermes-unpublish-slot -t 3000 "$S/gateway-p" 2>/dev/null

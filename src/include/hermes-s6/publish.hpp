@@ -27,7 +27,7 @@ inline constexpr unsigned unpublish_escalation_ms = 2000;
 // with RENAME_EXCHANGE and tears the old tree down as unpublish_slot
 // does (an s6-supervise that started on it late is stopped; one that
 // will not stop is exit_timeout, the new slot published all the same; a
-// tree that will not go, a warning). A slot whose
+// tree that will not go is disarmed, with a warning). A slot whose
 // supervise/lock (or log/supervise/lock) is held by a live s6-supervise is
 // never replaced: 1 ("unregister it first"); those locks are held across
 // the exchange, so that no supervisor can start on the old tree meanwhile.
@@ -62,7 +62,10 @@ inline constexpr unsigned unpublish_escalation_ms = 2000;
 // anything else is 100, untouched. 99 when a supervisor is still there
 // after the escalation: the tree stays under the hidden name, which the
 // message names. A failure before any supervisor was told to exit undoes
-// the rename.
+// the rename, unless something was removed already. A tree that cannot be
+// removed is left under the hidden name, disarmed: supervise and
+// log/supervise made empty regular files, so that no s6-supervise can
+// start on it (111).
 [[nodiscard]] Error unpublish_slot(char const *slot, unsigned timeout_ms);
 
 } // namespace hs6
