@@ -134,6 +134,11 @@ struct timespec deadline_in(unsigned ms)
 {
     struct timespec t;
     ::clock_gettime(CLOCK_MONOTONIC, &t);
+    return after(t, ms);
+}
+
+struct timespec after(struct timespec t, unsigned ms)
+{
     t.tv_sec += ms / 1000;
     t.tv_nsec += static_cast<long>(ms % 1000) * 1000000L;
     if (t.tv_nsec >= 1000000000L) {

@@ -25,12 +25,23 @@ bool dot_name(std::string_view b) { return !b.empty() && b[0] == '.' && b != "."
 
 // ---- the teardown ---------------------------------------------------------
 
+// How long past its deadline a teardown may go on, all tries together:
+// the escalation for the service, a moment for the logger and its
+// escalation (so unpublish ends within its -t plus 4.5 s).
+inline constexpr unsigned teardown_overtime_ms = 2 * unpublish_escalation_ms + 500;
+
 struct Teardown {
+    Teardown(int fd, std::string h, std::string p, struct timespec const &d, bool t)
+        : parentfd(fd), hidden(std::move(h)), path(std::move(p)), deadline(d),
+          last(after(d, teardown_overtime_ms)), told(t)
+    {
+    }
     int parentfd;
     std::string hidden;      // base name of the tree, under parentfd
     std::string path;        // for messages
     struct timespec deadline;
-    bool told = false;       // a supervisor was told to exit, or the removal began: no way back
+    struct timespec last;    // no escalation, no other try past this
+    bool told;               // a supervisor was told to exit, or the removal began: no way back
     bool escalated = false;
     std::vector<Fd> locks;   // the supervise/locks taken, held to the end
 };
@@ -75,8 +86,8 @@ Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct ti
     }
     // Escalation: kill what it runs, tell it to exit by signal, not
     // through a FIFO that the group can fill.
-    struct timespec const grace = deadline_in(unpublish_escalation_ms);
-    struct timespec const hard_at = deadline_in(unpublish_escalation_ms / 2);
+    struct timespec const grace = earlier(deadline_in(unpublish_escalation_ms), t.last);
+    struct timespec const hard_at = earlier(deadline_in(unpublish_escalation_ms / 2), t.last);
     for (;;) {
         if (try_supervise_lock(lock.get())) break;
         if (errno != EAGAIN) return fail_sys(exit_sys, "lock {}/supervise/lock", path);
@@ -111,7 +122,7 @@ Error stop_supervisors(Teardown &t)
         if (!log) return fail_sys(exit_sys, "open {}/log", t.path);
         // The logger gets at least a moment, even when the service used up
         // the deadline.
-        struct timespec const d = t.escalated ? deadline_in(500) : t.deadline;
+        struct timespec const d = t.escalated ? earlier(deadline_in(500), t.last) : t.deadline;
         if (Error e = stop_supervisor(t, log.get(), t.path + "/log", d)) return e;
     }
     return ok();
@@ -212,7 +223,7 @@ Error tear_down(Teardown &t)
         if (Error e = stop_supervisors(t)) return e;
         t.told = true; // a partly removed slot must never be put back
         if (remove_service_dir(t, t.parentfd, t.hidden.c_str(), 0)) break;
-        if ((errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY) || attempt == 7) {
+        if ((errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY) || attempt == 7 || deadline_passed(t.last)) {
             int const err = errno;
             if (disarm_tree(t))
                 return fail(exit_sys, "{}: left in place with supervise/ made a file, so that no s6-supervise can start on it",
@@ -238,7 +249,7 @@ Error finish_teardown(int parentfd, std::string_view parent, std::string const &
         if (errno == ENOENT) return ok();
         return fail_sys(exit_sys, "stat {}", join_path(parent, hidden));
     }
-    Teardown t{parentfd, hidden, join_path(parent, hidden), deadline, true, false, {}};
+    Teardown t(parentfd, hidden, join_path(parent, hidden), deadline, true);
     if (!S_ISDIR(st.st_mode)) {
         if (::unlinkat(parentfd, hidden.c_str(), 0) < 0) return fail_sys(exit_sys, "remove {}", t.path);
         return ok();
@@ -373,7 +384,7 @@ Error publish_slot_at(int dirfd, std::string_view dir, char const *staging, char
     // start on it: tear it down as unpublish does. A tree that will not go
     // is only worth a warning (the next render of that staging dir removes
     // it); a supervisor on it that will not stop is a failure.
-    Teardown t{sp, sbase, staging, deadline_in(unpublish_escalation_ms), true, false, {}};
+    Teardown t(sp, sbase, staging, deadline_in(unpublish_escalation_ms), true);
     if (Error e = tear_down(t)) {
         if (e.code == exit_timeout)
             return Error{e.code, 0, fmt::format("{} is published, but {}", slot, e.message())};
@@ -417,7 +428,7 @@ Error unpublish_slot(char const *slot, unsigned timeout_ms)
     }
 
     std::string const hidden = hidden_slot_name(base);
-    Teardown t{pfd.get(), hidden, join_path(parent, hidden), deadline, false, false, {}};
+    Teardown t(pfd.get(), hidden, join_path(parent, hidden), deadline, false);
     if (::renameat2(pfd.get(), base.c_str(), pfd.get(), hidden.c_str(), RENAME_NOREPLACE) < 0) {
         if (errno == ENOENT) return ok();
         return fail_sys(exit_sys, "rename {} to {}", slot, hidden);

@@ -460,3 +460,15 @@ TEST_F(Publish, SendControlWaitsOutAFullFifoUntilItsDeadline)
 }
 
 } // namespace
+
+TEST(Deadline, AfterCarriesNanosecondsIntoSeconds)
+{
+    struct timespec const t{10, 999'000'000};
+    struct timespec const a = hs6::after(t, 1);
+    EXPECT_EQ(a.tv_sec, 11);
+    EXPECT_EQ(a.tv_nsec, 0);
+    struct timespec const b = hs6::after(t, 2500);
+    EXPECT_EQ(b.tv_sec, 13);
+    EXPECT_EQ(b.tv_nsec, 499'000'000);
+    EXPECT_EQ(hs6::earlier(a, b).tv_sec, 11);
+}

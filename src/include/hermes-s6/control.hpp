@@ -73,6 +73,8 @@ bool kill_supervised(pid_t pid, bool hard = false);
 
 // A monotonic-clock deadline ms milliseconds from now, and the comparison.
 struct timespec deadline_in(unsigned ms);
+// The monotonic deadline ms milliseconds after t.
+struct timespec after(struct timespec t, unsigned ms);
 bool deadline_passed(struct timespec const &deadline);
 // The earlier of two deadlines.
 struct timespec earlier(struct timespec const &a, struct timespec const &b);
