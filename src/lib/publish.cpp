@@ -86,18 +86,27 @@ Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct ti
     }
     // Escalation: kill what it runs, tell it to exit by signal, not
     // through a FIFO that the group can fill.
-    struct timespec const grace = earlier(deadline_in(unpublish_escalation_ms), t.last);
+    // The teardown's overtime (t.last) cuts it short, but never before
+    // one SIGKILL round has had 200 ms.
+    struct timespec grace = earlier(deadline_in(unpublish_escalation_ms), t.last);
     struct timespec const hard_at = earlier(deadline_in(unpublish_escalation_ms / 2), t.last);
+    bool hard_now = false, hard_sent = false;
     for (;;) {
         if (try_supervise_lock(lock.get())) break;
         if (errno != EAGAIN) return fail_sys(exit_sys, "lock {}/supervise/lock", path);
-        if (deadline_passed(grace))
-            return fail(exit_timeout, "timed out waiting for the s6-supervise of {} to exit: left in place as {}",
-                        path, t.path);
+        if (deadline_passed(grace)) {
+            if (hard_sent)
+                return fail(exit_timeout, "timed out waiting for the s6-supervise of {} to exit: left in place as {}",
+                            path, t.path);
+            hard_now = true;
+            grace = deadline_in(200);
+        }
         Sent s;
         send_control(svcfd, "k", s); // s6-svc -k, if the FIFO has room
         // SIGTERM first; SIGKILL once half the grace has gone by.
-        kill_supervised(lock_holder(lock.get()), deadline_passed(hard_at));
+        bool const hard = hard_now || deadline_passed(hard_at);
+        kill_supervised(lock_holder(lock.get()), hard);
+        hard_sent = hard_sent || hard;
         t.told = true;
         t.escalated = true;
         // Again every 50 ms: a finish script, or a service restarted before
@@ -165,6 +174,9 @@ bool remove_supervise_dir(Teardown &t, int svcfd)
 {
     Fd sup = open_dir(svcfd, "supervise");
     if (!sup) return errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && remove_tree(svcfd, "supervise"));
+    // The lock first: a late supervisor found holding it still has the
+    // control FIFO, for the dx of the next try.
+    if (!unlink_held_lock(t, sup.get())) return false;
     bool const emptied = for_each_entry(sup.get(), [&](char const *f, unsigned char) {
         return std::string_view(f) == "lock" ? unlink_held_lock(t, sup.get()) : remove_tree(sup.get(), f);
     });
@@ -203,15 +215,16 @@ bool disarm(Teardown &t, int svcfd)
 }
 
 // After a removal that failed for good: stops the supervisors of the tree
-// once more and disarms it and its log/. True when that worked.
-bool disarm_tree(Teardown &t)
+// once more and disarms it and its log/. An Error when it could not:
+// exit_timeout, as a supervisor may run there or start there still.
+Error disarm_tree(Teardown &t)
 {
-    if (stop_supervisors(t)) return false;
+    if (Error e = stop_supervisors(t)) return Error{exit_timeout, e.err, e.what};
     Fd dir = open_dir(t.parentfd, t.hidden.c_str());
-    if (!dir || !disarm(t, dir.get())) return false;
+    if (!dir || !disarm(t, dir.get())) return fail_sys(exit_timeout, "disarm {}", t.path);
     Fd log = open_dir(dir.get(), "log");
-    if (!log) return errno == ENOENT;
-    return disarm(t, log.get());
+    if (log ? !disarm(t, log.get()) : errno != ENOENT) return fail_sys(exit_timeout, "disarm {}/log", t.path);
+    return ok();
 }
 
 // Stops the supervisors of the tree t.hidden and removes it; stops and
@@ -224,12 +237,11 @@ Error tear_down(Teardown &t)
         t.told = true; // a partly removed slot must never be put back
         if (remove_service_dir(t, t.parentfd, t.hidden.c_str(), 0)) break;
         if ((errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY) || attempt == 7 || deadline_passed(t.last)) {
-            int const err = errno;
-            if (disarm_tree(t))
-                return fail(exit_sys, "{}: left in place with supervise/ made a file, so that no s6-supervise can start on it",
-                            unable(fmt::format("remove {}", t.path), err));
-            return fail(exit_sys, "{}: left in place, and it could not be disarmed",
-                        unable(fmt::format("remove {}", t.path), err));
+            std::string const why = unable(fmt::format("remove {}", t.path), errno);
+            if (Error e = disarm_tree(t))
+                return fail(exit_timeout, "{}; left in place, and not disarmed: {}", why, e.message());
+            return fail(exit_sys, "{}: left in place with supervise/ made a file, so that no s6-supervise can start on it",
+                        why);
         }
         struct timespec const nap{0, 10'000'000};
         ::nanosleep(&nap, nullptr);

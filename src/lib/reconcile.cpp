@@ -126,16 +126,18 @@ struct Reconcile {
         Error e = render_into(dir.get(), name, render, up, staging_path);
         if (!e && seed) e = seed_supervise(dir.get(), staging_path.c_str(), layout);
         dir = Fd();
-        if (!e) {
-            std::string const slot_path = join_path(scandir, slot_name(name));
-            // With -f: a slot left by an earlier boot is exchanged (never
-            // one a live s6-supervise holds), under the slot's lock.
-            e = publish_slot_at(scandirfd, scandir, staging_path.c_str(), slot_path.c_str(), true);
+        // Render and seed leave their staging dir on failure: a failed
+        // profile leaves nothing.
+        if (e) {
+            if (!remove_tree(scandirfd, staging.c_str())) warn_sys("remove {}", staging_path);
+            return e;
         }
-        // publish_slot_at removes its staging dir on failure; the others leave
-        // theirs: a failed profile leaves nothing.
-        if (e && !remove_tree(scandirfd, staging.c_str())) warn_sys("remove {}", staging_path);
-        return e;
+        // With -f: a slot left by an earlier boot is exchanged (never one a
+        // live s6-supervise holds), under the slot's lock. publish_slot_at
+        // deals with its staging dir itself: after the exchange it holds the
+        // old tree, which only a teardown may remove.
+        std::string const slot_path = join_path(scandir, slot_name(name));
+        return publish_slot_at(scandirfd, scandir, staging_path.c_str(), slot_path.c_str(), true);
     }
 
     Outcome one(int profilefd, std::string const &profiledir, std::string const &name)

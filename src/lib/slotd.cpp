@@ -202,13 +202,14 @@ Error do_register(SlotdConfig const &c, SlotRequest const &req)
             e = seed_supervise(sfd.get(), staging_path.c_str(), l);
         }
         sfd = Fd();
-        // publish_slot_at removes its staging dir on failure; the steps
-        // before it leave theirs.
-        if (!e) e = publish_slot_at(scan.get(), c.scandir, staging_path.c_str(), slot_path.c_str(), false);
+        // Render and seed leave their staging dir on failure;
+        // publish_slot_at removes its own.
         if (e) {
             remove_tree(scan.get(), staging.c_str());
             return e;
         }
+        if (Error pe = publish_slot_at(scan.get(), c.scandir, staging_path.c_str(), slot_path.c_str(), false))
+            return pe;
     }
     if (Error e = tell_svscan(scan.get(), c.scandir)) return e;
     return wait_supervised(scan.get(), slot, slot_path, c.timeout_ms);

@@ -418,9 +418,22 @@ TEST_F(Publish, PublishFinishesATeardownLeftHalfDone)
 TEST_F(Publish, UnpublishUndoesTheRenameWhenItFailsBeforeTellingAnySupervisor)
 {
     make_tree("gateway-a", "x");
-    std::ofstream(at("gateway-a/supervise")) << "not a dir";
+    // A symbolic link is not followed: supervise/lock cannot be opened.
+    ASSERT_EQ(::symlink("elsewhere", at("gateway-a/supervise").c_str()), 0);
     expect_error(hs6::unpublish_slot(at("gateway-a").c_str(), 100), 111, "supervise/lock");
     EXPECT_EQ(slurp(at("gateway-a/marker")), "x");
+    EXPECT_FALSE(exists(at(".gateway-a")));
+}
+
+TEST_F(Publish, UnpublishRemovesADisarmedTree)
+{
+    // supervise a regular file: a tree an earlier teardown could not remove
+    // and disarmed; no s6-supervise can run on it.
+    make_tree("gateway-a", "x");
+    std::ofstream(at("gateway-a/supervise"));
+    std::ofstream(at("gateway-a/log/supervise"));
+    EXPECT_FALSE(hs6::unpublish_slot(at("gateway-a").c_str(), 100));
+    EXPECT_FALSE(exists(at("gateway-a")));
     EXPECT_FALSE(exists(at(".gateway-a")));
 }
 
