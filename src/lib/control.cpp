@@ -63,11 +63,9 @@ bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec c
     return true;
 }
 
-Fd open_supervise_lock(int svcfd, LockCreated &created)
+Fd open_supervise_lock(int svcfd)
 {
-    created = {};
-    if (::mkdirat(svcfd, "supervise", 0700) == 0) created.dir = true;
-    else if (errno != EEXIST) return Fd();
+    if (::mkdirat(svcfd, "supervise", 0700) < 0 && errno != EEXIST) return Fd();
     Fd sup = open_dir(svcfd, "supervise");
     if (!sup) return Fd();
     // An s6-supervise starting on the tree creates the file too: when it
@@ -78,7 +76,6 @@ Fd open_supervise_lock(int svcfd, LockCreated &created)
         if (fd || errno != ENOENT) break;
         fd = Fd(::openat(sup.get(), "lock", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (fd) {
-            created.file = true;
             if (::fchmod(fd.get(), 0644) < 0) return Fd();
         } else if (errno != EEXIST) {
             break;
@@ -92,17 +89,6 @@ Fd open_supervise_lock(int svcfd, LockCreated &created)
         return Fd();
     }
     return fd;
-}
-
-void undo_supervise_lock(int svcfd, LockCreated const &created)
-{
-    int const e = errno;
-    if (created.file) {
-        Fd sup = open_dir(svcfd, "supervise");
-        if (sup) ::unlinkat(sup.get(), "lock", 0);
-    }
-    if (created.dir) ::unlinkat(svcfd, "supervise", AT_REMOVEDIR);
-    errno = e;
 }
 
 namespace {

@@ -53,8 +53,7 @@ struct Teardown {
 // then up to unpublish_escalation_ms for the lock.
 Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct timespec const &deadline)
 {
-    LockCreated created;
-    Fd lock = open_supervise_lock(svcfd, created);
+    Fd lock = open_supervise_lock(svcfd);
     struct stat st;
     // A tree disarmed by an earlier teardown (see disarm()): no supervisor.
     if (!lock && errno == ENOTDIR && stat_at(svcfd, "supervise", st) && S_ISREG(st.st_mode)) return ok();
@@ -271,25 +270,18 @@ Error finish_teardown(int parentfd, std::string_view parent, std::string const &
 
 // ---- publish -------------------------------------------------------------
 
-// A supervise/lock held by this process for as long as it lives, with
-// what had to be created to take it.
-struct HeldLock {
-    int svcfd;
-    Fd fd;
-    LockCreated created;
-};
-
 struct Publish {
     int parentfd;
     std::string staging_base;
     char const *staging;
     char const *slot;
-    std::vector<HeldLock> locks;
+    std::vector<Fd> locks;   // the old tree's supervise/locks, held to the end
 
-    // Undoes what was done to the slot, removes the staging dir.
+    // Removes the staging dir. What was made in the slot to take its locks
+    // (an empty supervise/lock, supervise/ if it was missing) stays: see
+    // open_supervise_lock().
     Error fail(Error e)
     {
-        for (auto &l : locks) undo_supervise_lock(l.svcfd, l.created);
         if (!remove_tree(parentfd, staging_base.c_str())) warn_sys("remove {}", staging);
         return e;
     }
@@ -299,16 +291,13 @@ struct Publish {
     // s6-supervise holding it is a documented no.
     Error hold(int svcfd, std::string const &path)
     {
-        HeldLock l{svcfd, Fd(), {}};
-        l.fd = open_supervise_lock(svcfd, l.created);
-        if (!l.fd) return fail(exit_sys, fmt::format("open {}/supervise/lock", path), errno);
-        if (!try_supervise_lock(l.fd.get())) {
-            int const err = errno;
-            undo_supervise_lock(svcfd, l.created);
-            if (err == EAGAIN) return fail(exit_no, fmt::format("{} is supervised: unregister it first", path));
-            return fail(exit_sys, fmt::format("lock {}/supervise/lock", path), err);
+        Fd fd = open_supervise_lock(svcfd);
+        if (!fd) return fail(exit_sys, fmt::format("open {}/supervise/lock", path), errno);
+        if (!try_supervise_lock(fd.get())) {
+            if (errno == EAGAIN) return fail(exit_no, fmt::format("{} is supervised: unregister it first", path));
+            return fail(exit_sys, fmt::format("lock {}/supervise/lock", path), errno);
         }
-        locks.push_back(std::move(l));
+        locks.push_back(std::move(fd));
         return ok();
     }
 };

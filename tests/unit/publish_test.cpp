@@ -123,8 +123,13 @@ TEST_F(Publish, ForceRefusesWhenTheLoggersLockIsHeld)
     make_tree(".s", "new");
     expect_error(hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), true), 1, "log is supervised");
     EXPECT_EQ(slurp(at("gateway-a/marker")), "old");
-    // What publish created to take the service's lock was undone.
-    EXPECT_FALSE(exists(at("gateway-a/supervise")));
+    // What publish created to take the service's lock stays: a starting
+    // s6-supervise may have opened that lock file (see
+    // open_supervise_lock), and it is only an empty file.
+    struct stat st;
+    ASSERT_EQ(::lstat(at("gateway-a/supervise/lock").c_str(), &st), 0);
+    EXPECT_EQ(st.st_size, 0);
+    EXPECT_FALSE(exists(at("gateway-a/supervise/control")));
     ::close(lk);
 }
 
@@ -161,15 +166,12 @@ TEST_F(Publish, LockConflictsWithThisProcessesPosixLockAndAnotherFd)
     int const lk = open_lock("svc");
     ASSERT_GE(lk, 0);
     hs6::Fd svc = hs6::open_dir(at("svc").c_str());
-    hs6::LockCreated created;
-    hs6::Fd mine = hs6::open_supervise_lock(svc.get(), created);
+    hs6::Fd mine = hs6::open_supervise_lock(svc.get());
     ASSERT_TRUE(mine);
-    EXPECT_FALSE(created.dir);
-    EXPECT_FALSE(created.file);
     EXPECT_TRUE(hs6::try_supervise_lock(mine.get())); // nobody holds it
     ::close(mine.release());
     ASSERT_TRUE(posix_write_lock(lk));
-    hs6::Fd again = hs6::open_supervise_lock(svc.get(), created);
+    hs6::Fd again = hs6::open_supervise_lock(svc.get());
     EXPECT_FALSE(hs6::try_supervise_lock(again.get()));
     EXPECT_EQ(errno, EAGAIN);
     ::close(lk); // releases the POSIX lock
@@ -180,20 +182,17 @@ TEST_F(Publish, LockConflictsWithThisProcessesPosixLockAndAnotherFd)
     ::close(lk2);
 }
 
-TEST_F(Publish, OpenLockCreatesWhatIsMissingAndUndoes)
+TEST_F(Publish, OpenLockCreatesWhatIsMissing)
 {
     make_tree("svc", "x");
     hs6::Fd svc = hs6::open_dir(at("svc").c_str());
-    hs6::LockCreated created;
-    hs6::Fd lk = hs6::open_supervise_lock(svc.get(), created);
+    hs6::Fd lk = hs6::open_supervise_lock(svc.get());
     ASSERT_TRUE(lk);
-    EXPECT_TRUE(created.dir);
-    EXPECT_TRUE(created.file);
     struct stat st;
+    ASSERT_EQ(::lstat(at("svc/supervise").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0700u);
     ASSERT_EQ(::lstat(at("svc/supervise/lock").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0644u);
-    hs6::undo_supervise_lock(svc.get(), created);
-    EXPECT_FALSE(exists(at("svc/supervise")));
 }
 
 TEST_F(Publish, WaitTimesOutAndGetsTheLockWhenReleased)
@@ -215,8 +214,7 @@ TEST_F(Publish, WaitTimesOutAndGetsTheLockWhenReleased)
     ASSERT_EQ(::read(ready[0], &c, 1), 1);
     ::close(ready[0]);
     hs6::Fd svc = hs6::open_dir(at("svc").c_str());
-    hs6::LockCreated created;
-    hs6::Fd lk = hs6::open_supervise_lock(svc.get(), created);
+    hs6::Fd lk = hs6::open_supervise_lock(svc.get());
     ASSERT_TRUE(lk);
     auto const t0 = std::chrono::steady_clock::now();
     EXPECT_FALSE(hs6::wait_supervise_lock(lk.get(), hs6::deadline_in(100)));

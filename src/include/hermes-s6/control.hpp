@@ -22,15 +22,11 @@ enum class Sent { sent, no_supervisor };
 bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec const *deadline = nullptr);
 
 // Opens supervise/lock under svcfd for locking, creating supervise/ (0700)
-// and lock (0644) when absent, as s6-supervise would. created tells what
-// was made, so that a caller can undo it. Invalid Fd with errno on failure.
-struct LockCreated {
-    bool dir = false;
-    bool file = false;
-};
-Fd open_supervise_lock(int svcfd, LockCreated &created);
-// Removes what open_supervise_lock created (best effort).
-void undo_supervise_lock(int svcfd, LockCreated const &created);
+// and lock (0644) when absent, as s6-supervise would. Invalid Fd with
+// errno on failure. What it creates is never removed again on a slot that
+// stays: an s6-supervise starting meanwhile may have opened that lock
+// file, and would lock it once unlinked, where no one else can see it.
+Fd open_supervise_lock(int svcfd);
 
 // Takes an open file description read lock on the whole of the lock file
 // open at fd, without waiting. It conflicts with s6-supervise's write lock
