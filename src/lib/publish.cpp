@@ -254,18 +254,7 @@ Error tear_down(Teardown &t)
 Error finish_teardown(int parentfd, std::string_view parent, std::string const &base,
                       struct timespec const &deadline)
 {
-    std::string const hidden = hidden_slot_name(base);
-    struct stat st;
-    if (!stat_at(parentfd, hidden.c_str(), st)) {
-        if (errno == ENOENT) return ok();
-        return fail_sys(exit_sys, "stat {}", join_path(parent, hidden));
-    }
-    Teardown t(parentfd, hidden, join_path(parent, hidden), deadline, true);
-    if (!S_ISDIR(st.st_mode)) {
-        if (::unlinkat(parentfd, hidden.c_str(), 0) < 0) return fail_sys(exit_sys, "remove {}", t.path);
-        return ok();
-    }
-    return tear_down(t);
+    return remove_slot_tree(parentfd, parent, hidden_slot_name(base).c_str(), deadline);
 }
 
 // ---- publish -------------------------------------------------------------
@@ -392,6 +381,24 @@ Error publish_slot_at(int dirfd, std::string_view dir, char const *staging, char
         warnf("{} is published, but the tree it replaced is not gone: {}", slot, e.message());
     }
     return ok();
+}
+
+// ---- a tree that may have been a slot ---------------------------------------
+
+Error remove_slot_tree(int parentfd, std::string_view parent, char const *name, struct timespec const &deadline)
+{
+    struct stat st;
+    std::string const path = join_path(parent, name);
+    if (!stat_at(parentfd, name, st)) {
+        if (errno == ENOENT) return ok();
+        return fail_sys(exit_sys, "stat {}", path);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlinkat(parentfd, name, 0) < 0 && errno != ENOENT) return fail_sys(exit_sys, "remove {}", path);
+        return ok();
+    }
+    Teardown t(parentfd, name, path, deadline, true);
+    return tear_down(t);
 }
 
 // ---- unpublish -------------------------------------------------------------

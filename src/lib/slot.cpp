@@ -5,6 +5,8 @@
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/fs.hpp>
 #include <hermes-s6/profile.hpp>
+#include <hermes-s6/publish.hpp>
+#include <hermes-s6/control.hpp>
 
 #include <cerrno>
 #include <cstdlib>
@@ -171,6 +173,9 @@ Error staging_problem(std::string_view base, std::string_view path)
     if (base.empty() || base[0] != '.' || base == "." || base == ".." || base.find('/') != base.npos)
         return fail(exit_usage, "staging dir {} must be a dot-prefixed name (s6-svscan would supervise it half-built)",
                     path);
+    std::string_view const rest = base.substr(1);
+    if (rest.starts_with(slot_prefix) && !profile_name_problem(rest.substr(sizeof slot_prefix - 1)))
+        return fail(exit_usage, "staging dir {} must not be a slot's hidden name (unpublish uses it)", path);
     return ok();
 }
 
@@ -198,7 +203,9 @@ Error render_slot(int parentfd, char const *staging, std::string_view profile, R
     bool const up = slot_starts_up(profile, o.start, std::getenv("HERMES_GATEWAY_STATE"),
                                    std::getenv("GATEWAY_MULTIPLEX_PROFILES"));
 
-    if (!remove_tree(parentfd, staging)) return fail_sys(exit_sys, "remove leftover {}", path);
+    // A leftover may be the tree a killed publish -f exchanged out, with a
+    // supervisor on it: torn down, never just deleted.
+    if (Error e = remove_slot_tree(parentfd, dir_name(path), staging, deadline_in(slot_lock_wait_ms))) return e;
     Fd dir;
     if (!new_dir(parentfd, staging, dir)) {
         int const err = errno;

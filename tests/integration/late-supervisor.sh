@@ -166,3 +166,22 @@ else
 fi
 check "unremovable tree: an s6-supervise started on the replaced tree exits at once" dies_at_once "$S/.gateway-p.2"
 rm -rf "$S/.gateway-p.2"; hermes-unpublish-slot -t 3000 "$S/gateway-p" 2>/dev/null
+
+# --- hermes-render-slot into a staging name whose leftover is a tree a
+# killed publish -f exchanged out, with a supervisor on it: the leftover is
+# torn down (its supervisor stopped), never deleted under it. And a slot's
+# hidden name is refused as a staging name.
+render w "$S/.gateway-w.tmp"
+( cd "$S/.gateway-w.tmp" && exec "$SUPERVISE" . ) >/dev/null 2>&1 & pid=$!
+wait_until 2000 supervised "$S/.gateway-w.tmp"
+hermes-render-slot -E -b /usr/bin -u "$S/.gateway-w.tmp" w >/dev/null 2>"$T/op.err"; r=$?
+if [ "$r" = 0 ] && wait_until 2000 gone "$pid" && [ -f "$S/.gateway-w.tmp/run" ] && [ ! -e "$S/.gateway-w.tmp/supervise" ]; then
+  ok "render: a leftover with a live supervisor is torn down (supervisor stopped), then rendered afresh"
+else
+  fail "render over a supervised leftover: exit $r: $(cat "$T/op.err"); supervisor $pid in $(readlink "/proc/$pid/cwd")"
+  kill -9 "$pid" 2>/dev/null
+fi
+wait "$pid" 2>/dev/null
+rm -rf "$S/.gateway-w.tmp"
+check_exit 100 "render: a slot's hidden name (.gateway-w) is refused as a staging dir" \
+  hermes-render-slot -E -b /usr/bin -u "$S/.gateway-w" w

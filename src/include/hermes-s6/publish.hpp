@@ -45,6 +45,17 @@ inline constexpr unsigned unpublish_escalation_ms = 2000;
 [[nodiscard]] Error publish_slot_at(int dirfd, std::string_view dir, char const *staging, char const *slot,
                                     bool force, unsigned lock_ms = slot_lock_wait_ms);
 
+// Removes the entry name (dot-named) under parentfd, parent in messages,
+// which may be a slot's tree that publish -f exchanged out, or that
+// unpublish hid, with an s6-supervise on it, late or not: a directory is
+// torn down as unpublish_slot tears down its hidden tree (supervisors
+// stopped, the same escalation past deadline, the same care with
+// supervise/lock, left disarmed if it cannot go); anything else is
+// unlinked; absent is success. For leftovers under staging names
+// (hermes-render-slot) as for half-done teardowns.
+[[nodiscard]] Error remove_slot_tree(int parentfd, std::string_view parent, char const *name,
+                                     struct timespec const &deadline);
+
 // Takes slot's lock (exit_busy if it is not free within timeout_ms), first
 // finishes a teardown left under the hidden name, then renames slot to its
 // hidden name (s6-svscan stops seeing it), writes "dx" to its
