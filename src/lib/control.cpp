@@ -42,11 +42,14 @@ bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec c
         errno = EINVAL;
         return false;
     }
+    // The reader may go between the open and the write: EPIPE, not death.
+    SigpipeIgnored nopipe;
     for (;;) {
         // cmd is shorter than PIPE_BUF: written whole or not at all.
         ssize_t const w = ::write(fifo.get(), cmd.data(), cmd.size());
         if (w == static_cast<ssize_t>(cmd.size())) break;
         if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EPIPE) return true; // no reader any more: no supervisor
         if (w >= 0) errno = EAGAIN;
         if (errno != EAGAIN || !deadline) return false;
         long long const left = ms_until(*deadline);
@@ -61,6 +64,15 @@ bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec c
     }
     sent = Sent::sent;
     return true;
+}
+
+bool control_has_reader(int svcfd)
+{
+    Fd sup = open_dir(svcfd, "supervise");
+    if (!sup) return false;
+    Fd fifo(::openat(sup.get(), "control", O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st;
+    return fifo && ::fstat(fifo.get(), &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
 Fd open_supervise_lock(int svcfd)

@@ -199,16 +199,24 @@ bool write_all(int fd, std::string_view data)
     return true;
 }
 
+SigpipeIgnored::SigpipeIgnored()
+{
+    struct sigaction ign = {};
+    ign.sa_handler = SIG_IGN;
+    saved_ = ::sigaction(SIGPIPE, &ign, &old_) == 0;
+}
+
+SigpipeIgnored::~SigpipeIgnored()
+{
+    int const err = errno;
+    if (saved_) ::sigaction(SIGPIPE, &old_, nullptr);
+    errno = err;
+}
+
 bool write_nopipe(int fd, std::string_view data)
 {
-    struct sigaction ign = {}, old;
-    ign.sa_handler = SIG_IGN;
-    bool const saved = ::sigaction(SIGPIPE, &ign, &old) == 0;
-    bool const r = write_all(fd, data);
-    int const err = errno;
-    if (saved) ::sigaction(SIGPIPE, &old, nullptr);
-    errno = err;
-    return r;
+    SigpipeIgnored nopipe;
+    return write_all(fd, data);
 }
 
 bool write_file(int dirfd, char const *name, std::string_view content, mode_t mode)

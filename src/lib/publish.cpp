@@ -51,7 +51,7 @@ struct Teardown {
 // yet (it is starting) gets the command again every 10 ms; a full FIFO is
 // waited out until the deadline. Past the deadline: kill_supervised(),
 // then up to unpublish_escalation_ms for the lock.
-Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct timespec const &deadline)
+Error stop_lock_holder(Teardown &t, int svcfd, std::string const &path, struct timespec const &deadline)
 {
     Fd lock = open_supervise_lock(svcfd);
     struct stat st;
@@ -115,6 +115,37 @@ Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct ti
     }
     t.locks.push_back(std::move(lock));
     return ok();
+}
+
+// With the lock taken: an s6-supervise may still run there, on a lock file
+// that is gone (unlinked by a teardown killed before it removed
+// supervise/, or by a hand), which no lock can see. It still reads
+// supervise/control: while the FIFO has a reader, write dx to it every
+// 10 ms, until t.last.
+Error stop_unseen_reader(Teardown &t, int svcfd, std::string const &path)
+{
+    for (;;) {
+        Sent s;
+        if (send_control(svcfd, "dx", s)) {
+            if (s == Sent::no_supervisor) return ok();
+            t.told = true;
+        } else if (errno != EAGAIN) {
+            // No FIFO that an s6-supervise could be reading.
+            if (errno == ENOTDIR || errno == ELOOP || errno == EINVAL || errno == EISDIR) return ok();
+            return fail_sys(exit_sys, "write to {}/supervise/control", path);
+        }
+        if (deadline_passed(t.last))
+            return fail(exit_timeout, "timed out waiting for the s6-supervise that reads {}/supervise/control "
+                        "without a lock file to exit: left in place as {}", path, t.path);
+        struct timespec const nap{0, 10'000'000};
+        ::nanosleep(&nap, nullptr);
+    }
+}
+
+Error stop_supervisor(Teardown &t, int svcfd, std::string const &path, struct timespec const &deadline)
+{
+    if (Error e = stop_lock_holder(t, svcfd, path, deadline)) return e;
+    return stop_unseen_reader(t, svcfd, path);
 }
 
 // Stops the supervisors of the tree t.hidden (the service's, then the
@@ -286,6 +317,8 @@ struct Publish {
             if (errno == EAGAIN) return fail(exit_no, fmt::format("{} is supervised: unregister it first", path));
             return fail(exit_sys, fmt::format("lock {}/supervise/lock", path), errno);
         }
+        // One whose lock file is gone is still seen reading its FIFO.
+        if (control_has_reader(svcfd)) return fail(exit_no, fmt::format("{} is supervised: unregister it first", path));
         locks.push_back(std::move(fd));
         return ok();
     }

@@ -185,3 +185,19 @@ wait "$pid" 2>/dev/null
 rm -rf "$S/.gateway-w.tmp"
 check_exit 100 "render: a slot's hidden name (.gateway-w) is refused as a staging dir" \
   hermes-render-slot -E -b /usr/bin -u "$S/.gateway-w" w
+
+# --- A supervisor whose lock file is gone (a teardown killed between
+# unlinking the lock it held and removing supervise/, with a late
+# supervisor locking the unlinked file; here removed by hand): no lock can
+# see it, but it reads supervise/control. publish -f refuses the slot as
+# supervised; unpublish stops it.
+render v "$S/.gateway-v.1"; hermes-publish-slot "$S/.gateway-v.1" "$S/gateway-v" || exit 1
+( cd "$S/gateway-v" && exec "$SUPERVISE" . ) >/dev/null 2>&1 & pid=$!
+wait_until 2000 supervised "$S/gateway-v"
+rm -f "$S/gateway-v/supervise/lock"
+render v "$S/.gateway-v.2"
+check_exit 1 "unseen lock: publish -f refuses the slot, whose supervisor still reads its control FIFO" \
+  hermes-publish-slot -f "$S/.gateway-v.2" "$S/gateway-v"
+hermes-unpublish-slot -t 3000 "$S/gateway-v" 2>"$T/op.err"; r=$?
+verdict "unseen lock: unpublish finds that supervisor by its control FIFO and stops it" "$r" "$pid" \
+  "$S/gateway-v" "$S/.gateway-v"

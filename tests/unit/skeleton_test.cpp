@@ -283,7 +283,9 @@ TEST_F(Skeleton, SecondRunChangesNothing)
     EXPECT_EQ(snapshot(top), first);
     // Not even in another layout: existing entries are left as they are.
     EXPECT_OK(hs6::seed_supervise(svc.c_str(), group_layout(true)));
-    if (am_root()) EXPECT_OK(hs6::seed_supervise(svc.c_str(), owner_layout()));
+    if (am_root()) {
+        EXPECT_OK(hs6::seed_supervise(svc.c_str(), owner_layout()));
+    }
     EXPECT_EQ(snapshot(top), first);
 }
 

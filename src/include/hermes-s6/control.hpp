@@ -21,6 +21,11 @@ enum class Sent { sent, no_supervisor };
 // with ETIMEDOUT once it has passed); without one, it is EAGAIN at once.
 bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec const *deadline = nullptr);
 
+// True when something reads the FIFO supervise/control under svcfd: an
+// s6-supervise runs there, whether or not its lock file can be seen. (It
+// opens the FIFO for writing without blocking: ENXIO when no one reads.)
+bool control_has_reader(int svcfd);
+
 // Opens supervise/lock under svcfd for locking, creating supervise/ (0700)
 // and lock (0644) when absent, as s6-supervise would. Invalid Fd with
 // errno on failure. What it creates is never removed again on a slot that

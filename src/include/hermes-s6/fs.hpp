@@ -7,6 +7,7 @@
 // the system's own convention (error.hpp); need_dir() returns an Error.
 #pragma once
 
+#include <csignal>
 #include <fcntl.h>
 #include <string>
 #include <string_view>
@@ -87,9 +88,22 @@ bool set_owner_mode(int fd, uid_t uid, gid_t gid, mode_t mode);
 // Writes all of data to fd, going on after short writes and EINTR.
 bool write_all(int fd, std::string_view data);
 
-// write_all with SIGPIPE ignored meanwhile (the disposition is put back
-// after): a closed pipe is EPIPE, an error to report, never a silent death
-// by signal (141).
+// SIGPIPE ignored for the lifetime of the object (the disposition is put
+// back after, errno kept): a closed pipe or FIFO is EPIPE, an error to
+// report, never a silent death by signal (141).
+class SigpipeIgnored {
+public:
+    SigpipeIgnored();
+    ~SigpipeIgnored();
+    SigpipeIgnored(SigpipeIgnored const &) = delete;
+    SigpipeIgnored &operator=(SigpipeIgnored const &) = delete;
+
+private:
+    struct sigaction old_;
+    bool saved_;
+};
+
+// write_all with SIGPIPE ignored meanwhile.
 bool write_nopipe(int fd, std::string_view data);
 
 // Creates name (O_EXCL: never reuses or follows an existing entry) with
