@@ -2,11 +2,11 @@
 // scripts, written into a fresh dot-prefixed staging directory.
 #include <hermes-s6/slot.hpp>
 
+#include <hermes-s6/control.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/fs.hpp>
 #include <hermes-s6/profile.hpp>
 #include <hermes-s6/publish.hpp>
-#include <hermes-s6/control.hpp>
 
 #include <cerrno>
 #include <cstdlib>
