@@ -476,7 +476,7 @@ Error unpublish_slot(char const *slot, unsigned timeout_ms)
     }
     Error e = tear_down(t);
     if (e && !t.told) {
-        // Nothing was told to exit: put the slot back as it was.
+        // Nothing was told to exit, nothing removed: put the slot back as it was.
         t.locks.clear();
         if (::renameat2(pfd.get(), hidden.c_str(), pfd.get(), base.c_str(), RENAME_NOREPLACE) < 0)
             warn_sys("rename {} back to {}", t.path, slot);
