@@ -27,21 +27,30 @@ long long ms_until(struct timespec const &deadline)
     return (deadline.tv_sec - now.tv_sec) * 1000LL + (deadline.tv_nsec - now.tv_nsec) / 1000000;
 }
 
+// supervise/control under svcfd opened for writing without blocking, as
+// s6-svc does: ENOENT when there is none, ENXIO when nothing reads it,
+// EINVAL when it is not a FIFO.
+Fd open_control(int svcfd)
+{
+    Fd sup = open_dir(svcfd, "supervise");
+    if (!sup) return Fd();
+    Fd fifo(::openat(sup.get(), "control", O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st;
+    if (!fifo || ::fstat(fifo.get(), &st) < 0) return Fd();
+    if (!S_ISFIFO(st.st_mode)) {
+        errno = EINVAL;
+        return Fd();
+    }
+    return fifo;
+}
+
 } // namespace
 
 bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec const *deadline)
 {
     sent = Sent::no_supervisor;
-    Fd sup = open_dir(svcfd, "supervise");
-    if (!sup) return errno == ENOENT;
-    Fd fifo(::openat(sup.get(), "control", O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    Fd fifo = open_control(svcfd);
     if (!fifo) return errno == ENOENT || errno == ENXIO;
-    struct stat st;
-    if (::fstat(fifo.get(), &st) < 0) return false;
-    if (!S_ISFIFO(st.st_mode)) {
-        errno = EINVAL;
-        return false;
-    }
     // The reader may go between the open and the write: EPIPE, not death.
     SigpipeIgnored nopipe;
     for (;;) {
@@ -66,14 +75,7 @@ bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec c
     return true;
 }
 
-bool control_has_reader(int svcfd)
-{
-    Fd sup = open_dir(svcfd, "supervise");
-    if (!sup) return false;
-    Fd fifo(::openat(sup.get(), "control", O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
-    struct stat st;
-    return fifo && ::fstat(fifo.get(), &st) == 0 && S_ISFIFO(st.st_mode);
-}
+bool control_has_reader(int svcfd) { return static_cast<bool>(open_control(svcfd)); }
 
 Fd open_supervise_lock(int svcfd)
 {
