@@ -199,11 +199,21 @@ bool unlink_held_lock(Teardown &t, int supfd)
     return ::unlinkat(supfd, "lock", 0) == 0 || errno == ENOENT;
 }
 
+// Opens the directory name under dirfd into dir to remove what it holds.
+// Absent, or no directory (then removed, never followed): true with dir
+// invalid, nothing more to do. False on failure.
+bool open_to_remove(int dirfd, char const *name, Fd &dir)
+{
+    dir = open_dir(dirfd, name);
+    return dir || errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && remove_tree(dirfd, name));
+}
+
 // Removes supervise/ from the service dir open at svcfd, as above.
 bool remove_supervise_dir(Teardown &t, int svcfd)
 {
-    Fd sup = open_dir(svcfd, "supervise");
-    if (!sup) return errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && remove_tree(svcfd, "supervise"));
+    Fd sup;
+    if (!open_to_remove(svcfd, "supervise", sup)) return false;
+    if (!sup) return true;
     // The lock first: a late supervisor found holding it still has the
     // control FIFO, for the dx of the next try.
     if (!unlink_held_lock(t, sup.get())) return false;
@@ -218,8 +228,9 @@ bool remove_supervise_dir(Teardown &t, int svcfd)
 // the group may write, is first made 0700, so that it stops filling.
 bool remove_service_dir(Teardown &t, int dirfd, char const *name, int depth)
 {
-    Fd dir = open_dir(dirfd, name);
-    if (!dir) return errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && remove_tree(dirfd, name));
+    Fd dir;
+    if (!open_to_remove(dirfd, name, dir)) return false;
+    if (!dir) return true;
     bool const listed = for_each_entry(dir.get(), [&](char const *entry, unsigned char) {
         std::string_view const e(entry);
         if (e == "log" && depth == 0) return remove_service_dir(t, dir.get(), entry, 1);
