@@ -1,5 +1,5 @@
-// Talking to s6-supervise: commands through its control FIFO, and its
-// lock, which tells whether it runs and keeps a new one from starting.
+// Talking to s6: s6-svscan's control FIFO, s6-supervise's lock (which
+// tells whether it runs), and root's own signals as the last resort.
 #include <hermes-s6/control.hpp>
 
 #include <cerrno>
@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <poll.h>
 #include <string>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -27,82 +27,25 @@ long long ms_until(struct timespec const &deadline)
     return (deadline.tv_sec - now.tv_sec) * 1000LL + (deadline.tv_nsec - now.tv_nsec) / 1000000;
 }
 
-// supervise/control under svcfd opened for writing without blocking, as
-// s6-svc does: ENOENT when there is none, ENXIO when nothing reads it,
-// EINVAL when it is not a FIFO.
-Fd open_control(int svcfd)
-{
-    Fd sup = open_dir(svcfd, "supervise");
-    if (!sup) return Fd();
-    Fd fifo(::openat(sup.get(), "control", O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
-    struct stat st;
-    if (!fifo || ::fstat(fifo.get(), &st) < 0) return Fd();
-    if (!S_ISFIFO(st.st_mode)) {
-        errno = EINVAL;
-        return Fd();
-    }
-    return fifo;
-}
-
 } // namespace
 
-bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec const *deadline)
+bool tell_svscan(int scandirfd, std::string_view cmd, struct timespec const *deadline)
 {
-    sent = Sent::no_supervisor;
-    Fd fifo = open_control(svcfd);
-    if (!fifo) return errno == ENOENT || errno == ENXIO;
-    // The reader may go between the open and the write: EPIPE, not death.
-    SigpipeIgnored nopipe;
-    for (;;) {
-        // cmd is shorter than PIPE_BUF: written whole or not at all.
-        ssize_t const w = ::write(fifo.get(), cmd.data(), cmd.size());
-        if (w == static_cast<ssize_t>(cmd.size())) break;
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0 && errno == EPIPE) return true; // no reader any more: no supervisor
-        if (w >= 0) errno = EAGAIN;
-        if (errno != EAGAIN || !deadline) return false;
-        long long const left = ms_until(*deadline);
-        if (left <= 0) {
-            errno = ETIMEDOUT;
-            return false;
-        }
-        // Someone keeps the FIFO full: wait for room (s6-supervise drains
-        // it), never longer than 10 ms, as another writer may take it first.
-        struct pollfd p {fifo.get(), POLLOUT, 0};
-        if (::poll(&p, 1, static_cast<int>(left < 10 ? left : 10)) < 0 && errno != EINTR) return false;
-    }
-    sent = Sent::sent;
-    return true;
-}
-
-bool control_has_reader(int svcfd) { return static_cast<bool>(open_control(svcfd)); }
-
-Fd open_supervise_lock(int svcfd)
-{
-    if (::mkdirat(svcfd, "supervise", 0700) < 0 && errno != EEXIST) return Fd();
-    Fd sup = open_dir(svcfd, "supervise");
-    if (!sup) return Fd();
-    // An s6-supervise starting on the tree creates the file too: when it
-    // came first (EEXIST), open the one it made.
-    Fd fd;
-    for (int tries = 0; !fd && tries < 3; ++tries) {
-        fd = Fd(::openat(sup.get(), "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-        if (fd || errno != ENOENT) break;
-        fd = Fd(::openat(sup.get(), "lock", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-        if (fd) {
-            if (::fchmod(fd.get(), 0644) < 0) return Fd();
-        } else if (errno != EEXIST) {
-            break;
-        }
-    }
-    if (!fd) return Fd();
+    // Root-only, in s6-svscan's own dir: nobody else writes there.
+    Fd fifo(::openat(scandirfd, ".s6-svscan/control", O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
     struct stat st;
-    if (::fstat(fd.get(), &st) < 0) return Fd();
-    if (!S_ISREG(st.st_mode)) {
-        errno = EINVAL;
-        return Fd();
+    if (!fifo || ::fstat(fifo.get(), &st) < 0 || !S_ISFIFO(st.st_mode)) return false;
+    SigpipeIgnored nopipe; // the scanner may exit between the open and the write
+    if (::write(fifo.get(), cmd.data(), cmd.size()) != static_cast<ssize_t>(cmd.size())) return false;
+    // Until s6-svscan has read it: it scans, and prunes, before it starts
+    // any supervisor again (its loop scans first).
+    while (deadline && !deadline_passed(*deadline)) {
+        int queued = 0;
+        if (::ioctl(fifo.get(), FIONREAD, &queued) < 0 || queued == 0) break;
+        struct timespec const nap{0, 1'000'000};
+        ::nanosleep(&nap, nullptr);
     }
-    return fd;
+    return true;
 }
 
 namespace {
@@ -155,8 +98,6 @@ struct timespec earlier(struct timespec const &a, struct timespec const &b)
     if (a.tv_sec != b.tv_sec) return a.tv_sec < b.tv_sec ? a : b;
     return a.tv_nsec < b.tv_nsec ? a : b;
 }
-
-bool wait_supervise_lock(int fd, struct timespec const &deadline) { return wait_lock(fd, F_RDLCK, deadline); }
 
 bool wait_lock(int fd, short type, struct timespec const &deadline)
 {
@@ -258,7 +199,7 @@ int pidfd_send_signal(int fd, int sig) { return static_cast<int>(::syscall(SYS_p
 
 } // namespace
 
-bool kill_supervised(pid_t pid, bool hard)
+bool kill_supervised(pid_t pid, Stop how)
 {
     if (pid <= 1 || pid == ::getpid()) return false;
     Fd self(pidfd_open(pid));
@@ -266,6 +207,7 @@ bool kill_supervised(pid_t pid, bool hard)
     std::string comm = proc_read(pid, "comm");
     if (!comm.empty() && comm.back() == '\n') comm.pop_back();
     if (comm != "s6-supervise") return false;
+    if (how == Stop::term) return pidfd_send_signal(self.get(), SIGTERM) == 0;
     std::string const path = "task/" + std::to_string(pid) + "/children";
     std::string const children = proc_read(pid, path.c_str());
     char const *p = children.c_str();
@@ -280,7 +222,7 @@ bool kill_supervised(pid_t pid, bool hard)
         if (pgrp == child) ::kill(-child, SIGKILL);
         pidfd_send_signal(pidfd.get(), SIGKILL);
     }
-    pidfd_send_signal(self.get(), hard ? SIGKILL : SIGTERM);
+    pidfd_send_signal(self.get(), how == Stop::hard ? SIGKILL : SIGTERM);
     return true;
 }
 

@@ -4,6 +4,7 @@
 #include <hermes-s6/reconcile.hpp>
 
 #include <hermes-s6/bootlog.hpp>
+#include <hermes-s6/control.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/fs.hpp>
 #include <hermes-s6/options.hpp>
@@ -12,6 +13,7 @@
 #include <hermes-s6/publish.hpp>
 #include <hermes-s6/skeleton.hpp>
 #include <hermes-s6/state.hpp>
+#include <hermes-s6/teardown.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -114,6 +116,7 @@ struct Reconcile {
     char const *multiplex;    // GATEWAY_MULTIPLEX_PROFILES
     Layout layout;
     RenderOptions render;
+    std::vector<std::string> dots; // the scandir's dot entries at the start: staging leftovers
 
     // The slot steps of one profile into a staging dir of its own: render,
     // seed, publish.
@@ -137,7 +140,8 @@ struct Reconcile {
         // deals with its staging dir itself: after the exchange it holds the
         // old tree, which only a teardown may remove.
         std::string const slot_path = join_path(scandir, slot_name(name));
-        return publish_slot_at(scandirfd, scandir, staging_path.c_str(), slot_path.c_str(), true);
+        return publish_slot_at(scandirfd, scandir, staging_path.c_str(), slot_path.c_str(), true, slot_lock_wait_ms,
+                               dots);
     }
 
     Outcome one(int profilefd, std::string const &profiledir, std::string const &name)
@@ -174,9 +178,13 @@ Error reconcile_profiles(char const *home, char const *scandir, ReconcileOptions
     if (Error e = need_dir(home, homefd)) return e;
     if (Error e = need_dir(scandir, scandirfd)) return e;
 
-    Reconcile r{scandirfd.get(), scandir, o, ::geteuid() == 0, std::getenv("GATEWAY_MULTIPLEX_PROFILES"), {}, o.render};
+    Reconcile r{scandirfd.get(), scandir, o, ::geteuid() == 0, std::getenv("GATEWAY_MULTIPLEX_PROFILES"), {}, o.render, {}};
     r.layout.gid = o.gid;
     r.layout.event_group = o.event_group;
+    // What killed runs left (.gateway-NAME.*), torn down with each
+    // profile's publish; one listing for all.
+    if (!o.dry_run)
+        if (Error e = list_dot_entries(scandirfd.get(), scandir, r.dots)) return e;
 
     std::vector<Outcome> done;
     done.push_back(r.one(homefd.get(), home, "default"));
@@ -210,6 +218,9 @@ Error reconcile_profiles(char const *home, char const *scandir, ReconcileOptions
         out += fmt::format("{}: {}\n", o.dry_run ? "dry run" : "reconcile", fields);
         if (d.action == "failed") ++failed;
     }
+    // s6-svscan sees the new slots at once, when one listens: one rescan
+    // for all.
+    if (!o.dry_run) tell_svscan(scandirfd.get(), "a");
     // The boot log first: a closed stdout must not cost it.
     if (!o.dry_run) {
         std::string const logfile = o.logfile.empty() ? join_path(home, default_bootlog) : o.logfile;

@@ -6,7 +6,6 @@
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/fs.hpp>
 #include <hermes-s6/profile.hpp>
-#include <hermes-s6/publish.hpp>
 
 #include <cerrno>
 #include <cstdlib>
@@ -168,6 +167,23 @@ bool new_dir(int dirfd, char const *name, Fd &dir)
     return true;
 }
 
+// A leftover staging dir that a supervisor ran on (the tree a killed
+// publish -f exchanged out, before it went to its hidden name) is the
+// teardown's (hermes-render-slot does it first); one that never was is
+// deleted.
+Error remove_leftover(int parentfd, char const *staging, std::string_view path)
+{
+    struct stat st;
+    if (Fd d = open_dir(parentfd, staging))
+        if (stat_at(d.get(), "supervise/lock", st) || stat_at(d.get(), "log/supervise/lock", st))
+            return fail(exit_no, "{} was a slot's tree (it has a supervise/lock): tear it down first "
+                        "(hermes-render-slot does, as hermes-unpublish-slot would)", path);
+    if (!remove_tree(parentfd, staging)) return fail_sys(exit_sys, "remove {}", path);
+    return ok();
+}
+
+} // namespace
+
 Error staging_problem(std::string_view base, std::string_view path)
 {
     if (base.empty() || base[0] != '.' || base == "." || base == ".." || base.find('/') != base.npos)
@@ -179,13 +195,15 @@ Error staging_problem(std::string_view base, std::string_view path)
     return ok();
 }
 
-} // namespace
-
 Error render_into(int dirfd, std::string_view profile, RenderOptions const &o, bool up, std::string_view path)
 {
     if (!write_file(dirfd, "type", "longrun\n", 0644)) return fail_sys(exit_sys, "write {}/type", path);
     if (!write_file(dirfd, "run", render_run(profile, o), 0755)) return fail_sys(exit_sys, "write {}/run", path);
     if (!write_file(dirfd, "finish", render_finish(o), 0755)) return fail_sys(exit_sys, "write {}/finish", path);
+    // s6's own stop bound: s6-supervise SIGKILLs a gateway that ignores
+    // SIGTERM this long after it (a teardown waits on the supervisor).
+    if (!write_file(dirfd, "timeout-kill", timeout_kill_text, 0644))
+        return fail_sys(exit_sys, "write {}/timeout-kill", path);
     Fd log;
     if (!new_dir(dirfd, "log", log)) return fail_sys(exit_sys, "mkdir {}/log", path);
     if (!write_file(log.get(), "run", render_log_run(profile, o), 0755))
@@ -203,9 +221,7 @@ Error render_slot(int parentfd, char const *staging, std::string_view profile, R
     bool const up = slot_starts_up(profile, o.start, std::getenv("HERMES_GATEWAY_STATE"),
                                    std::getenv("GATEWAY_MULTIPLEX_PROFILES"));
 
-    // A leftover may be the tree a killed publish -f exchanged out, with a
-    // supervisor on it: torn down, never just deleted.
-    if (Error e = remove_slot_tree(parentfd, dir_name(path), staging, deadline_in(slot_lock_wait_ms))) return e;
+    if (Error e = remove_leftover(parentfd, staging, path)) return e;
     Fd dir;
     if (!new_dir(parentfd, staging, dir)) {
         int const err = errno;

@@ -14,6 +14,7 @@
 #include <hermes-s6/reconcile.hpp>
 #include <hermes-s6/skeleton.hpp>
 #include <hermes-s6/state.hpp>
+#include <hermes-s6/teardown.hpp>
 
 #include <csignal>
 #include <cstdlib>
@@ -83,20 +84,17 @@ constexpr std::string_view slotd_staging_prefix = ".slotd-";
 std::string slotd_staging_name(std::string_view profile) { return std::string(slotd_staging_prefix).append(profile); }
 
 // Counts the named profiles' slots in the scandir open at dfd (the cap
-// the boot holds too), and removes the staging dirs a killed server left
+// the boot holds too), removes the staging dirs a killed server left
 // (slotd_staging_prefix: only this server makes them, and only under its
-// lock, which is held).
-Error scan_scandir(int dfd, std::string const &scandir, unsigned &slots)
+// lock, which is held; never supervised: published without -f), and
+// lists the dot entries, for the staging leftovers of other writers.
+Error scan_scandir(int dfd, std::string const &scandir, unsigned &slots, std::vector<std::string> &dots)
 {
     if (Error e = count_profile_slots(dfd, slots)) return e;
-    std::vector<std::string> stale;
-    if (!for_each_entry(dfd, [&](char const *entry, unsigned char) {
-            if (std::string_view(entry).starts_with(slotd_staging_prefix)) stale.emplace_back(entry);
-            return true;
-        }))
-        return fail_sys(exit_sys, "read {}", scandir);
-    for (auto const &s : stale)
-        if (!remove_tree(dfd, s.c_str())) return fail_sys(exit_sys, "remove {}/{}", scandir, s);
+    if (Error e = list_dot_entries(dfd, scandir, dots)) return e;
+    for (auto const &s : dots)
+        if (s.starts_with(slotd_staging_prefix) && !remove_tree(dfd, s.c_str()))
+            return fail_sys(exit_sys, "remove {}/{}", scandir, s);
     return ok();
 }
 
@@ -129,23 +127,17 @@ Error open_profile(SlotdConfig const &c, std::string const &name, Fd &out, std::
     return ok();
 }
 
-// s6-svscanctl -a: scandir/.s6-svscan/control, without waiting.
-Error tell_svscan(int scandirfd, std::string const &scandir)
-{
-    Fd fd = open_at(scandirfd, ".s6-svscan/control", O_WRONLY);
-    if (!fd || !write_all(fd.get(), "a"))
-        return fail_sys(exit_sys, "tell s6-svscan on {} to rescan (slot registered; it starts at the next scan)", scandir);
-    return ok();
-}
-
 // Waits until an s6-supervise holds the slot's lock, and its logger's
-// when there is a log/: polled, every 2 to 20 ms, up to ms.
+// when there is a log/: polled, every 2 to 20 ms, up to ms. A slot
+// unregistered meanwhile (by a request that came after this one) is a
+// documented no.
 Error wait_supervised(int scandirfd, std::string const &slot, std::string const &path, unsigned ms)
 {
     struct timespec const deadline = deadline_in(ms);
     long nap = 2'000'000;
     for (;;) {
         Fd svc = open_dir(scandirfd, slot.c_str());
+        if (!svc && errno == ENOENT) return fail(exit_no, "{} was unregistered before it came up", path);
         if (!svc) return fail_sys(exit_sys, "open {}", path);
         bool held = false, log_held = true;
         if (!supervisor_holds_lock(svc.get(), held) && errno) return fail_sys(exit_sys, "read {}/supervise/lock", path);
@@ -186,7 +178,8 @@ Error do_register(SlotdConfig const &c, SlotRequest const &req)
         Fd lock;
         if (Error e = take_lock(c.lockfile, c.timeout_ms, lock)) return e;
         unsigned slots = 0;
-        if (Error e = scan_scandir(scan.get(), c.scandir, slots)) return e;
+        std::vector<std::string> dots;
+        if (Error e = scan_scandir(scan.get(), c.scandir, slots, dots)) return e;
         struct stat st;
         if (stat_at(scan.get(), slot.c_str(), st)) return fail(exit_no, "{}: already registered", slot_path);
         if (req.name != "default" && slots >= c.max_profiles)
@@ -208,10 +201,13 @@ Error do_register(SlotdConfig const &c, SlotRequest const &req)
             remove_tree(scan.get(), staging.c_str());
             return e;
         }
-        if (Error pe = publish_slot_at(scan.get(), c.scandir, staging_path.c_str(), slot_path.c_str(), false))
+        if (Error pe = publish_slot_at(scan.get(), c.scandir, staging_path.c_str(), slot_path.c_str(), false,
+                                       slot_lock_wait_ms, dots))
             return pe;
     }
-    if (Error e = tell_svscan(scan.get(), c.scandir)) return e;
+    if (!tell_svscan(scan.get(), "a"))
+        return fail_sys(exit_sys, "tell s6-svscan on {} to rescan (slot registered; it starts at the next scan)",
+                        c.scandir);
     return wait_supervised(scan.get(), slot, slot_path, c.timeout_ms);
 }
 

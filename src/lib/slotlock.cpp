@@ -1,41 +1,21 @@
 // The per-slot lock: SCANDIR/.hermes-s6-locks/SLOT, root-only, an open
-// file description write lock taken with a deadline.
+// file description write lock taken with a deadline, and removed by the
+// holder that leaves no slot behind (slotlock.hpp).
 #include <hermes-s6/slotlock.hpp>
 
 #include <hermes-s6/control.hpp>
 #include <hermes-s6/fs.hpp>
+#include <hermes-s6/profile.hpp>
 
 #include <cerrno>
 #include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <vector>
 
 namespace hs6 {
 
 namespace {
-
-// The locks this process holds, by lock file, with how many SlotLocks
-// share each.
-struct Held {
-    dev_t dev;
-    ino_t ino;
-    int fd;
-    unsigned count;
-};
-std::vector<Held> &held_locks()
-{
-    static std::vector<Held> h;
-    return h;
-}
-
-Held *find_held(dev_t dev, ino_t ino)
-{
-    for (auto &h : held_locks())
-        if (h.dev == dev && h.ino == ino) return &h;
-    return nullptr;
-}
 
 // Opens the lock dir under scandirfd, creating it: a directory owned by
 // the effective uid, mode 0700, or an Error.
@@ -65,34 +45,35 @@ Error open_lock_dir(int scandirfd, std::string const &path, uid_t euid, Fd &out)
     return ok();
 }
 
+bool same_file(struct stat const &a, struct stat const &b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
+
 } // namespace
 
 SlotLock &SlotLock::operator=(SlotLock &&o) noexcept
 {
     if (this != &o) {
         release();
-        dev_ = o.dev_;
-        ino_ = o.ino_;
-        o.ino_ = 0;
+        dir_ = std::move(o.dir_);
+        fd_ = std::move(o.fd_);
+        scandirfd_ = o.scandirfd_;
+        slot_ = std::move(o.slot_);
     }
     return *this;
 }
 
 void SlotLock::release()
 {
-    if (!ino_) return;
-    auto &v = held_locks();
-    for (auto it = v.begin(); it != v.end(); ++it) {
-        if (it->dev != dev_ || it->ino != ino_) continue;
-        if (--it->count == 0) {
-            int const e = errno;
-            ::close(it->fd); // releases the lock
-            errno = e;
-            v.erase(it);
-        }
-        break;
-    }
-    ino_ = 0;
+    if (!fd_) return;
+    int const e = errno;
+    struct stat st;
+    // Still held: no writer can make the slot meanwhile, and one waiting
+    // on this file starts again once it is gone.
+    if (!stat_at(scandirfd_, slot_.c_str(), st) && errno == ENOENT &&
+        !stat_at(scandirfd_, hidden_slot_name(slot_).c_str(), st) && errno == ENOENT)
+        ::unlinkat(dir_.get(), slot_.c_str(), 0);
+    fd_ = Fd(); // releases the lock
+    dir_ = Fd();
+    errno = e;
 }
 
 Error lock_slot(int scandirfd, std::string_view scandir, std::string_view slot, struct timespec const &deadline,
@@ -105,25 +86,30 @@ Error lock_slot(int scandirfd, std::string_view scandir, std::string_view slot, 
     Fd dir;
     if (Error e = open_lock_dir(scandirfd, dirpath, euid, dir)) return e;
     std::string const name(slot);
-    Fd fd(::openat(dir.get(), name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0600));
-    if (!fd) return fail_sys(exit_sys, "open {}", path);
-    struct stat st;
-    if (::fstat(fd.get(), &st) < 0) return fail_sys(exit_sys, "stat {}", path);
-    if (!S_ISREG(st.st_mode) || st.st_uid != euid)
-        return fail(exit_sys, "unable to use {}: not a regular file of uid {}", path, euid);
-    if (Held *h = find_held(st.st_dev, st.st_ino)) {
-        h->count++;
-    } else {
+    for (;;) {
+        Fd fd(::openat(dir.get(), name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0600));
+        if (!fd) return fail_sys(exit_sys, "open {}", path);
+        struct stat st, now;
+        if (::fstat(fd.get(), &st) < 0) return fail_sys(exit_sys, "stat {}", path);
+        if (!S_ISREG(st.st_mode) || st.st_uid != euid)
+            return fail(exit_sys, "unable to use {}: not a regular file of uid {}", path, euid);
         if (!wait_lock(fd.get(), F_WRLCK, deadline)) {
             if (errno == ETIMEDOUT)
                 return fail(exit_busy, "unable to lock {}: busy: another writer holds the slot", path);
             return fail_sys(exit_sys, "lock {}", path);
         }
-        held_locks().push_back({st.st_dev, st.st_ino, fd.release(), 1});
+        // The holder before us may have removed the file it let go of:
+        // then the name is gone, or leads to another file; start again.
+        if (stat_at(dir.get(), name.c_str(), now)) {
+            if (!same_file(st, now)) continue;
+            lock.dir_ = std::move(dir);
+            lock.fd_ = std::move(fd);
+            lock.scandirfd_ = scandirfd;
+            lock.slot_ = name;
+            return ok();
+        }
+        if (errno != ENOENT) return fail_sys(exit_sys, "stat {}", path);
     }
-    lock.dev_ = st.st_dev;
-    lock.ino_ = st.st_ino;
-    return ok();
 }
 
 } // namespace hs6

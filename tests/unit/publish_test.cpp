@@ -1,5 +1,6 @@
-// Publishing and unpublishing (src/lib/publish.cpp) and the s6-supervise
-// lock and control FIFO (src/lib/control.cpp), on a temporary directory
+// Publishing and unpublishing (src/lib/publish.cpp, teardown.cpp), the
+// slot lock (slotlock.cpp), the s6-supervise lock and s6-svscan's control
+// FIFO (src/lib/control.cpp), on a temporary directory
 // with locks held by this process, by another fd, or by a child.
 #include <hermes-s6/control.hpp>
 #include <hermes-s6/fs.hpp>
@@ -19,6 +20,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,13 +125,7 @@ TEST_F(Publish, ForceRefusesWhenTheLoggersLockIsHeld)
     make_tree(".s", "new");
     expect_error(hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), true), 1, "log is supervised");
     EXPECT_EQ(slurp(at("gateway-a/marker")), "old");
-    // What publish created to take the service's lock stays: a starting
-    // s6-supervise may have opened that lock file (see
-    // open_supervise_lock), and it is only an empty file.
-    struct stat st;
-    ASSERT_EQ(::lstat(at("gateway-a/supervise/lock").c_str(), &st), 0);
-    EXPECT_EQ(st.st_size, 0);
-    EXPECT_FALSE(exists(at("gateway-a/supervise/control")));
+    EXPECT_FALSE(exists(at("gateway-a/supervise"))); // nothing made in the slot to look
     ::close(lk);
 }
 
@@ -156,6 +152,10 @@ TEST_F(Publish, NamesAreChecked)
     EXPECT_TRUE(exists(at("s"))); // a non-dot dir is never removed
     make_tree(".s", "x");
     expect_error(hs6::publish_slot(at(".s").c_str(), at(".gateway-a").c_str(), false), 100, "");
+    // What unpublish would refuse, publish refuses.
+    expect_error(hs6::publish_slot(at(".s").c_str(), at("Foo").c_str(), false), 100, "is not a slot");
+    expect_error(hs6::publish_slot(at(".s").c_str(), at("gateway-").c_str(), false), 100, "is not a slot");
+    EXPECT_FALSE(exists(at("Foo")));
 }
 
 // ---- the lock -----------------------------------------------------------
@@ -165,13 +165,12 @@ TEST_F(Publish, LockConflictsWithThisProcessesPosixLockAndAnotherFd)
     make_tree("svc", "x");
     int const lk = open_lock("svc");
     ASSERT_GE(lk, 0);
-    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
-    hs6::Fd mine = hs6::open_supervise_lock(svc.get());
+    hs6::Fd mine(::open(at("svc/supervise/lock").c_str(), O_RDONLY | O_CLOEXEC));
     ASSERT_TRUE(mine);
     EXPECT_TRUE(hs6::try_supervise_lock(mine.get())); // nobody holds it
     ::close(mine.release());
     ASSERT_TRUE(posix_write_lock(lk));
-    hs6::Fd again = hs6::open_supervise_lock(svc.get());
+    hs6::Fd again(::open(at("svc/supervise/lock").c_str(), O_RDONLY | O_CLOEXEC));
     EXPECT_FALSE(hs6::try_supervise_lock(again.get()));
     EXPECT_EQ(errno, EAGAIN);
     ::close(lk); // releases the POSIX lock
@@ -180,19 +179,6 @@ TEST_F(Publish, LockConflictsWithThisProcessesPosixLockAndAnotherFd)
     int const lk2 = open_lock("svc");
     EXPECT_FALSE(posix_write_lock(lk2));
     ::close(lk2);
-}
-
-TEST_F(Publish, OpenLockCreatesWhatIsMissing)
-{
-    make_tree("svc", "x");
-    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
-    hs6::Fd lk = hs6::open_supervise_lock(svc.get());
-    ASSERT_TRUE(lk);
-    struct stat st;
-    ASSERT_EQ(::lstat(at("svc/supervise").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 07777, 0700u);
-    ASSERT_EQ(::lstat(at("svc/supervise/lock").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 07777, 0644u);
 }
 
 TEST_F(Publish, WaitTimesOutAndGetsTheLockWhenReleased)
@@ -213,44 +199,49 @@ TEST_F(Publish, WaitTimesOutAndGetsTheLockWhenReleased)
     char c;
     ASSERT_EQ(::read(ready[0], &c, 1), 1);
     ::close(ready[0]);
-    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
-    hs6::Fd lk = hs6::open_supervise_lock(svc.get());
+    hs6::Fd lk(::open(at("svc/supervise/lock").c_str(), O_RDONLY | O_CLOEXEC));
     ASSERT_TRUE(lk);
     auto const t0 = std::chrono::steady_clock::now();
-    EXPECT_FALSE(hs6::wait_supervise_lock(lk.get(), hs6::deadline_in(100)));
+    EXPECT_FALSE(hs6::wait_lock(lk.get(), F_RDLCK, hs6::deadline_in(100)));
     EXPECT_EQ(errno, ETIMEDOUT);
     auto const t1 = std::chrono::steady_clock::now();
-    EXPECT_TRUE(hs6::wait_supervise_lock(lk.get(), hs6::deadline_in(5000)));
+    EXPECT_TRUE(hs6::wait_lock(lk.get(), F_RDLCK, hs6::deadline_in(5000)));
     auto const t2 = std::chrono::steady_clock::now();
     auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
     EXPECT_GE(ms(t1 - t0), 95);
-    EXPECT_LT(ms(t1 - t0), 1000);
-    EXPECT_LT(ms(t2 - t0), 3000); // woken by the release, long before the 5 s deadline
+    EXPECT_LT(ms(t2 - t0), 5000); // woken by the release, before the 5 s deadline
     int status;
     ::waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-// ---- the control FIFO ---------------------------------------------------
+// ---- s6-svscan's control FIFO -------------------------------------------
 
-TEST_F(Publish, SendControl)
+TEST_F(Publish, TellSvscanWritesAndWaitsUntilItIsRead)
 {
-    make_tree("svc", "x");
-    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
-    hs6::Sent sent;
-    EXPECT_TRUE(hs6::send_control(svc.get(), "dx", sent)); // no supervise/
-    EXPECT_EQ(sent, hs6::Sent::no_supervisor);
-    ASSERT_EQ(::mkdir(at("svc/supervise").c_str(), 0700), 0);
-    ASSERT_EQ(::mkfifo(at("svc/supervise/control").c_str(), 0600), 0);
-    EXPECT_TRUE(hs6::send_control(svc.get(), "dx", sent)); // no reader: ENXIO
-    EXPECT_EQ(sent, hs6::Sent::no_supervisor);
-    int const r = ::open(at("svc/supervise/control").c_str(), O_RDONLY | O_NONBLOCK);
+    hs6::Fd d = hs6::open_dir(dir.c_str());
+    EXPECT_FALSE(hs6::tell_svscan(d.get(), "an")); // no .s6-svscan
+    ASSERT_EQ(::mkdir(at(".s6-svscan").c_str(), 0700), 0);
+    ASSERT_EQ(::mkfifo(at(".s6-svscan/control").c_str(), 0600), 0);
+    EXPECT_FALSE(hs6::tell_svscan(d.get(), "an")); // nobody reads: ENXIO
+    int const r = ::open(at(".s6-svscan/control").c_str(), O_RDONLY | O_NONBLOCK);
     ASSERT_GE(r, 0);
-    EXPECT_TRUE(hs6::send_control(svc.get(), "dx", sent));
-    EXPECT_EQ(sent, hs6::Sent::sent);
-    char buf[8];
-    EXPECT_EQ(::read(r, buf, sizeof buf), 2);
-    EXPECT_EQ(std::string(buf, 2), "dx");
+    EXPECT_TRUE(hs6::tell_svscan(d.get(), "a")); // no deadline: no wait
+    // With one: back once the reader has read it all.
+    pid_t const pid = ::fork();
+    if (pid == 0) {
+        ::usleep(100000);
+        char buf[8];
+        ::_exit(::read(r, buf, sizeof buf) == 3 && std::string(buf, 3) == "aan" ? 0 : 1);
+    }
+    struct timespec const d5 = hs6::deadline_in(5000);
+    EXPECT_TRUE(hs6::tell_svscan(d.get(), "an", &d5));
+    int queued = -1;
+    EXPECT_EQ(::ioctl(r, FIONREAD, &queued), 0);
+    EXPECT_EQ(queued, 0);
+    int status;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     ::close(r);
 }
 
@@ -273,7 +264,7 @@ TEST_F(Publish, UnpublishTimesOutLeavingTheDotTree)
     ASSERT_TRUE(posix_write_lock(lk));
     // The holder is this process, not an s6-supervise: the escalation
     // signals nothing, and gives up after its grace.
-    expect_error(hs6::unpublish_slot(at("gateway-a").c_str(), 150), 99, "left in place as .*/\\.gateway-a$");
+    expect_error(hs6::unpublish_slot(at("gateway-a").c_str(), 150), 99, "left in place as .*/\\.gateway-a \\(hidden");
     EXPECT_FALSE(exists(at("gateway-a")));
     EXPECT_TRUE(exists(at(".gateway-a/marker")));
     EXPECT_EQ(entries(), 1u);
@@ -293,7 +284,7 @@ int in_child(F &&f)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-TEST_F(Publish, SlotLockIsRootOnlyReentrantAndExcludesOthers)
+TEST_F(Publish, SlotLockIsRootOnlyExcludesOthersAndGoesWithTheSlot)
 {
     hs6::Fd d = hs6::open_dir(dir.c_str());
     hs6::SlotLock a, b;
@@ -302,24 +293,92 @@ TEST_F(Publish, SlotLockIsRootOnlyReentrantAndExcludesOthers)
     ASSERT_EQ(::lstat(at(".hermes-s6-locks").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0700u);
     EXPECT_TRUE(S_ISREG(::lstat(at(".hermes-s6-locks/gateway-a").c_str(), &st) == 0 ? st.st_mode : 0));
-    // Again in this process: counted, not a deadlock.
-    ASSERT_FALSE(hs6::lock_slot(d.get(), dir, "gateway-a", hs6::deadline_in(100), b));
+    // Nothing nests: again in this process is another writer.
+    expect_error(hs6::lock_slot(d.get(), dir, "gateway-a", hs6::deadline_in(100), b), hs6::exit_busy, "busy");
     // Another process: s6-setlock -n (a POSIX lock, which conflicts with
-    // ours) finds it taken. (A fork of this process would share the lock,
-    // as a fork shares the open file description.)
+    // ours) finds it taken.
     std::string const lockfile = at(".hermes-s6-locks/gateway-a");
     auto other = [&] {
         ::execlp("s6-setlock", "s6-setlock", "-n", lockfile.c_str(), "true", static_cast<char *>(nullptr));
         return 127;
     };
     EXPECT_EQ(in_child(other), 1);
+    // No slot, no hidden tree: the lock file goes with the lock.
     a.release();
-    EXPECT_EQ(in_child(other), 1); // b still holds it
+    EXPECT_FALSE(exists(lockfile));
+    // With a slot (or its hidden tree), it stays.
+    make_tree("gateway-a", "x");
+    ASSERT_FALSE(hs6::lock_slot(d.get(), dir, "gateway-a", hs6::deadline_in(100), b));
     b.release();
+    EXPECT_TRUE(exists(lockfile));
     EXPECT_EQ(in_child(other), 0);
-    // Another slot's lock is another lock.
-    hs6::SlotLock x;
-    ASSERT_FALSE(hs6::lock_slot(d.get(), dir, "gateway-x", hs6::deadline_in(100), x));
+    ASSERT_EQ(::rename(at("gateway-a").c_str(), at(".gateway-a").c_str()), 0);
+    ASSERT_FALSE(hs6::lock_slot(d.get(), dir, "gateway-a", hs6::deadline_in(100), b));
+    b.release();
+    EXPECT_TRUE(exists(lockfile));
+}
+
+TEST_F(Publish, AWriterThatWaitedOnARemovedLockFileLocksTheNewOne)
+{
+    hs6::Fd d = hs6::open_dir(dir.c_str());
+    hs6::SlotLock a;
+    ASSERT_FALSE(hs6::lock_slot(d.get(), dir, "gateway-a", hs6::deadline_in(100), a));
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    pid_t const pid = ::fork();
+    if (pid == 0) {
+        // Waits on the file a holds, which a removes as it lets go. (Not
+        // through the fd inherited from a: that is a's lock.)
+        for (int fd = 3; fd < 1024; ++fd)
+            if (fd != ready[1]) ::close(fd);
+        ::write(ready[1], "x", 1);
+        hs6::Fd dd = hs6::open_dir(dir.c_str());
+        hs6::SlotLock w;
+        if (hs6::lock_slot(dd.get(), dir, "gateway-a", hs6::deadline_in(5000), w)) ::_exit(1);
+        // It holds the lock on the file the name leads to.
+        std::string const f = dir + "/.hermes-s6-locks/gateway-a";
+        int const fd = ::open(f.c_str(), O_RDWR | O_CLOEXEC);
+        struct flock fl {};
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        ::_exit(fd >= 0 && ::fcntl(fd, F_OFD_SETLK, &fl) < 0 ? 0 : 2);
+    }
+    char c;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    ::usleep(100000); // the child is waiting (or about to: either way it must lock the live file)
+    a.release();
+    int status;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST_F(Publish, RequestsForNothingMakeNoLockFile)
+{
+    EXPECT_FALSE(hs6::unpublish_slot(at("gateway-none").c_str(), 100));
+    EXPECT_FALSE(exists(at(".hermes-s6-locks")));
+    // 30 distinct names registered and unregistered: no lock file left.
+    for (int i = 0; i < 30; ++i) {
+        std::string const slot = "gateway-n" + std::to_string(i);
+        make_tree(".s", "x");
+        ASSERT_FALSE(hs6::publish_slot(at(".s").c_str(), at(slot).c_str(), false));
+        ASSERT_FALSE(hs6::unpublish_slot(at(slot).c_str(), 1000));
+    }
+    EXPECT_EQ(entries(), 0u);
+    EXPECT_TRUE(fsys::is_empty(at(".hermes-s6-locks")));
+}
+
+TEST_F(Publish, PublishTearsDownTheSlotsStagingLeftovers)
+{
+    make_tree(".gateway-a.tmp", "left by an older release");
+    make_tree(".gateway-a.x7q", "left by a killed reconcile");
+    make_tree(".gateway-ab.tmp", "another slot's");
+    make_tree(".s", "new");
+    std::ofstream(at(".gateway-a.tmp/supervise")); // even a stopped one
+    EXPECT_FALSE(hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), false));
+    EXPECT_EQ(slurp(at("gateway-a/marker")), "new");
+    EXPECT_FALSE(exists(at(".gateway-a.tmp")));
+    EXPECT_FALSE(exists(at(".gateway-a.x7q")));
+    EXPECT_TRUE(exists(at(".gateway-ab.tmp/marker")));
 }
 
 TEST_F(Publish, SlotLockRefusesALockDirThatIsNotRootOnly)
@@ -413,14 +472,16 @@ TEST_F(Publish, PublishFinishesATeardownLeftHalfDone)
     EXPECT_TRUE(exists(at(".gateway-b/marker")));
 }
 
-TEST_F(Publish, UnpublishUndoesTheRenameWhenItFailsBeforeTellingAnySupervisor)
+TEST_F(Publish, UnpublishNeverFollowsASymlinkedSupervise)
 {
     make_tree("gateway-a", "x");
-    // A symbolic link is not followed: supervise/lock cannot be opened.
-    ASSERT_EQ(::symlink("elsewhere", at("gateway-a/supervise").c_str()), 0);
-    expect_error(hs6::unpublish_slot(at("gateway-a").c_str(), 100), 111, "supervise/lock");
-    EXPECT_EQ(slurp(at("gateway-a/marker")), "x");
+    ASSERT_EQ(::mkdir(at("elsewhere").c_str(), 0755), 0);
+    std::ofstream(at("elsewhere/lock")) << "keep";
+    ASSERT_EQ(::symlink(at("elsewhere").c_str(), at("gateway-a/supervise").c_str()), 0);
+    EXPECT_FALSE(hs6::unpublish_slot(at("gateway-a").c_str(), 100));
+    EXPECT_FALSE(exists(at("gateway-a")));
     EXPECT_FALSE(exists(at(".gateway-a")));
+    EXPECT_EQ(slurp(at("elsewhere/lock")), "keep");
 }
 
 TEST_F(Publish, UnpublishRemovesADisarmedTree)
@@ -433,41 +494,6 @@ TEST_F(Publish, UnpublishRemovesADisarmedTree)
     EXPECT_FALSE(hs6::unpublish_slot(at("gateway-a").c_str(), 100));
     EXPECT_FALSE(exists(at("gateway-a")));
     EXPECT_FALSE(exists(at(".gateway-a")));
-}
-
-TEST_F(Publish, SendControlWaitsOutAFullFifoUntilItsDeadline)
-{
-    make_tree("svc", "x");
-    ASSERT_EQ(::mkdir(at("svc/supervise").c_str(), 0700), 0);
-    ASSERT_EQ(::mkfifo(at("svc/supervise/control").c_str(), 0600), 0);
-    int const r = ::open(at("svc/supervise/control").c_str(), O_RDONLY | O_NONBLOCK);
-    ASSERT_GE(r, 0);
-    int const w = ::open(at("svc/supervise/control").c_str(), O_WRONLY | O_NONBLOCK);
-    ASSERT_GE(w, 0);
-    char junk[4096] = {};
-    while (::write(w, junk, sizeof junk) > 0) {}
-    while (::write(w, junk, 1) > 0) {}
-    hs6::Fd svc = hs6::open_dir(at("svc").c_str());
-    hs6::Sent sent;
-    EXPECT_FALSE(hs6::send_control(svc.get(), "dx", sent)); // no deadline: EAGAIN at once
-    EXPECT_EQ(errno, EAGAIN);
-    struct timespec const d = hs6::deadline_in(100);
-    EXPECT_FALSE(hs6::send_control(svc.get(), "dx", sent, &d));
-    EXPECT_EQ(errno, ETIMEDOUT);
-    pid_t const pid = ::fork();
-    if (pid == 0) {
-        ::usleep(50000);
-        char buf[8192];
-        while (::read(r, buf, sizeof buf) > 0) {}
-        ::_exit(0);
-    }
-    struct timespec const d2 = hs6::deadline_in(5000);
-    EXPECT_TRUE(hs6::send_control(svc.get(), "dx", sent, &d2));
-    EXPECT_EQ(sent, hs6::Sent::sent);
-    int status;
-    ::waitpid(pid, &status, 0);
-    ::close(w);
-    ::close(r);
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-// Talking to a running s6-supervise: its control FIFO and its lock
+// Talking to s6: s6-svscan's control FIFO, and s6-supervise's lock
 // (supervise/lock, which s6-supervise holds with a POSIX fcntl write lock
 // for as long as it runs).
 #pragma once
@@ -11,27 +11,14 @@
 
 namespace hs6 {
 
-enum class Sent { sent, no_supervisor };
-
-// Writes cmd (e.g. "dx", as s6-svc -dx does) to supervise/control under
-// svcfd, opened O_WRONLY|O_NONBLOCK without following: ENOENT or ENXIO (no
-// reader) mean no supervisor. False with errno on another failure. A full
-// FIFO (EAGAIN: someone in the group fills it) is waited out with poll()
-// and the write tried again until the deadline, when one is given (false
-// with ETIMEDOUT once it has passed); without one, it is EAGAIN at once.
-bool send_control(int svcfd, std::string_view cmd, Sent &sent, struct timespec const *deadline = nullptr);
-
-// True when something reads the FIFO supervise/control under svcfd: an
-// s6-supervise runs there, whether or not its lock file can be seen. (It
-// opens the FIFO for writing without blocking: ENXIO when no one reads.)
-bool control_has_reader(int svcfd);
-
-// Opens supervise/lock under svcfd for locking, creating supervise/ (0700)
-// and lock (0644) when absent, as s6-supervise would. Invalid Fd with
-// errno on failure. What it creates is never removed again on a slot that
-// stays: an s6-supervise starting meanwhile may have opened that lock
-// file, and would lock it once unlinked, where no one else can see it.
-Fd open_supervise_lock(int svcfd);
+// Writes cmd to the control FIFO of the s6-svscan that watches the scandir
+// open at scandirfd (.s6-svscan/control, opened O_WRONLY|O_NONBLOCK, as
+// s6-svscanctl does): "a" to rescan, "an" to rescan and stop the
+// supervisors of the services that are gone. With a deadline, waits until
+// then for s6-svscan to have read it (the FIFO empty again), so that its
+// scan comes before it starts any supervisor again. False when no
+// s6-svscan listens (no FIFO, or no reader: ENXIO) or the write failed.
+bool tell_svscan(int scandirfd, std::string_view cmd, struct timespec const *deadline = nullptr);
 
 // Takes an open file description read lock on the whole of the lock file
 // open at fd, without waiting. It conflicts with s6-supervise's write lock
@@ -40,15 +27,13 @@ Fd open_supervise_lock(int svcfd);
 // supervisor holds it, or another errno.
 bool try_supervise_lock(int fd);
 
-// Same, waiting until the monotonic-clock deadline: the wait is a blocking
+// Takes an open file description lock of type (F_RDLCK, as
+// try_supervise_lock; F_WRLCK on an fd open for writing) on the whole file
+// open at fd, waiting until the monotonic-clock deadline: a blocking
 // F_OFD_SETLKW interrupted by SIGALRM from an interval timer (the handler
-// and timer are restored afterwards; SIGALRM is unblocked meanwhile). False
-// with ETIMEDOUT when the deadline passes.
-bool wait_supervise_lock(int fd, struct timespec const &deadline);
-
-// The same wait for any lock type on fd (F_RDLCK, or F_WRLCK on an fd open
-// for writing): an open file description lock, so that two fds of one
-// process conflict too.
+// and timer are restored afterwards; SIGALRM is unblocked meanwhile).
+// False with ETIMEDOUT when the deadline passes. Two fds of one process
+// conflict too.
 bool wait_lock(int fd, short type, struct timespec const &deadline);
 
 // The pid of the process that holds a POSIX (per-process) lock on the lock
@@ -57,20 +42,20 @@ bool wait_lock(int fd, short type, struct timespec const &deadline);
 // (whose owner has no pid).
 pid_t lock_holder(int fd);
 
-// Escalation for a supervisor that does not exit in time (issue 10). When
-// pid is a live process named s6-supervise: SIGKILL to every child of it
-// (the service, or its finish script), to the child's process group when
-// the child leads one (s6-supervise starts the service with setsid), each
-// through a pidfd checked to be still that process's child; then SIGTERM
-// to s6-supervise itself, which makes it bring the service down and exit,
-// as s6-svc -dx would, without going through its FIFO. hard: SIGKILL to
-// s6-supervise instead, the last resort for one that does not act on
-// signals (a group member who floods its control FIFO keeps s6-supervise
-// 2.11 in its one-byte read loop, where it sees neither signals nor its
-// service's death); its service is dead by then, so nothing is orphaned.
-// Returns false when pid is not an s6-supervise (nothing is signalled
-// then).
-bool kill_supervised(pid_t pid, bool hard = false);
+// Root's own signals, for a supervisor that s6-svscan did not stop (one
+// it did not spawn, or in a scandir it does not watch). Acts only when pid
+// is a live process named s6-supervise (through a pidfd, so never on a
+// process that reused the pid); false otherwise, nothing signalled.
+// term: SIGTERM to it, which makes s6-supervise bring its service down
+// (SIGKILL after the slot's timeout-kill) and exit, as s6-svc -dx would.
+// kill: first SIGKILL to every child of it (the service or its finish
+// script, and the child's process group when it leads one), each through
+// a pidfd checked to be still that process's child, then SIGTERM to it.
+// hard: the same, then SIGKILL to it: the last resort for one that does
+// not act on signals (a group member flooding its control FIFO keeps
+// s6-supervise in its read loop); its service is dead by then.
+enum class Stop { term, kill, hard };
+bool kill_supervised(pid_t pid, Stop how);
 
 // A monotonic-clock deadline ms milliseconds from now, and the comparison.
 struct timespec deadline_in(unsigned ms);

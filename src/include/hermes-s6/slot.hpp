@@ -17,6 +17,11 @@ namespace hs6 {
 
 enum class StartState { from_environment, up, down };
 
+// A rendered slot's timeout-kill (s6-supervise): SIGKILL to a gateway
+// still alive this many milliseconds after its SIGTERM.
+inline constexpr unsigned timeout_kill_ms = 3000;
+inline constexpr char timeout_kill_text[] = "3000\n";
+
 struct RenderOptions {
     StartState start = StartState::from_environment; // -u / -d
     std::string home = default_home;                 // -h
@@ -48,10 +53,16 @@ std::string render_run(std::string_view profile, RenderOptions const &o);
 std::string render_finish(RenderOptions const &o);
 std::string render_log_run(std::string_view profile, RenderOptions const &o);
 
+// 100 unless base (path in messages) is a name for a staging dir:
+// dot-prefixed, one component, and not a slot's hidden name.
+[[nodiscard]] Error staging_problem(std::string_view base, std::string_view path);
+
 // Writes a fresh slot for profile into the directory staging under
-// parentfd: a leftover staging is removed first (no symlink followed),
-// then type, run, finish, log/run (0755) and down when the slot starts
-// down (decided from the environment unless o.start says). An Error 100
+// parentfd: a leftover staging is removed first (no symlink followed; one
+// that has a supervise/lock, a tree a supervisor ran on, is refused with
+// 1: hermes-render-slot tears it down first), then type, run, finish,
+// timeout-kill, log/run (0755) and down when the slot starts down
+// (decided from the environment unless o.start says). An Error 100
 // on an invalid profile, staging name (must start with a dot) or option,
 // before writing anything; an Error 111 on a failed system call, after
 // removing what it wrote. path names staging in messages.
