@@ -104,6 +104,34 @@ sleep 2.5
 check "publish -f: one s6-supervise for gateway-d and one for its log/" one_each d
 check "publish -f: no \"another instance\" line" no_second_instance "$m"
 
+# --- issue 17: an unregister of a name that has no slot makes nothing:
+# 300 of them leave the scandir (and its lock dir) as they were.
+before=$(ls -A "$S" "$S/.hermes-s6-locks" | wc -l)
+i=0 bad=0
+while [ $i -lt 300 ]; do server unregister "never$i" || bad=$((bad + 1)); i=$((i + 1)); done
+check "300 unregisters of never-registered names: all exit 0" test "$bad" = 0
+check "300 unregisters of never-registered names: the scandir's entry count unchanged" \
+  test "$(ls -A "$S" "$S/.hermes-s6-locks" | wc -l)" = "$before"
+
+# --- issue 17: register NAME up racing unregister NAME ends with the
+# documented codes only (0, or 1: unregistered before it came up), and the
+# slot either complete and supervised or gone.
+mkdir -p "$H/profiles/r" && echo soul >"$H/profiles/r/SOUL.md" && chown -R "$NOBODY:$NOBODY" "$H/profiles/r"
+codes= i=0
+while [ $i -lt 8 ]; do
+  server register r up >"$T/reg.out" 2>&1 & rp=$!
+  server unregister r >"$T/unreg.out" 2>&1; ur=$?
+  wait "$rp"; rr=$?
+  codes="$codes $rr/$ur"
+  case $rr in 0|1) ;; *) fail "race $i: register exited $rr: $(cat "$T/reg.out")" ;; esac
+  server unregister r >/dev/null 2>&1
+  i=$((i + 1))
+done
+codes_ok() { for _c in $codes; do case $_c in 0/0|1/0) ;; *) echo "$_c"; return 1 ;; esac; done; }
+check "register/unregister races: codes 0 or 1 only ($codes)" codes_ok
+check "register/unregister races: the slot is consistent (absent, no supervisor left)" \
+  all absent "$S/gateway-r" "$S/.gateway-r" \; supervisors_ok "$svscan_pid" "$S"
+
 # --- through it all, the unrelated slot's gateway kept its pid.
 check "the unrelated slot's gateway kept its pid" test "$(gateway_pid u)" = "$u_pid"
 check "the unrelated slot has one supervisor each" one_each u
