@@ -26,7 +26,8 @@ LOG=$T/svscan.log
 # tells s6-svscan), then up.
 register() {
   hermes-render-slot -E -b /usr/bin -h "$H" -r "$NOBODY_NAME" -x "$T/stub-gateway" -u "$S/.gateway-$1.tmp" "$1" >/dev/null &&
-    hermes-seed-supervise -g "$NOBODY" "$S/.gateway-$1.tmp" && hermes-publish-slot "$S/.gateway-$1.tmp" "$S/gateway-$1"
+    hermes-seed-supervise -g "$NOBODY" "$S/.gateway-$1.tmp" && hermes-publish-slot "$S/.gateway-$1.tmp" "$S/gateway-$1" &&
+    s6-svscanctl -a "$S"
 }
 server() {
   IPCREMOTEEUID=0 hermes-slot-server -u "$NOBODY" -g "$NOBODY" -r "$NOBODY_NAME" -x "$T/stub-gateway" -b /usr/bin -E \
