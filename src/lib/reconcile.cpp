@@ -136,9 +136,9 @@ struct Reconcile {
             return e;
         }
         // With -f: a slot left by an earlier boot is exchanged (never one a
-        // live s6-supervise holds), under the slot's lock. publish_slot_at
-        // deals with its staging dir itself: after the exchange it holds the
-        // old tree, which only a teardown may remove.
+        // live s6-supervise holds), under the slot's lock, and what killed
+        // runs left of the slot torn down first. publish_slot_at removes
+        // its staging dir itself on failure.
         std::string const slot_path = join_path(scandir, slot_name(name));
         return publish_slot_at(scandirfd, scandir, staging_path.c_str(), slot_path.c_str(), true, slot_lock_wait_ms,
                                dots);
