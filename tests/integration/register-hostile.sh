@@ -95,10 +95,16 @@ fi
 
 # --- issue 10 item 7: a closed stdout is 111, never SIGPIPE (141)
 P=$T/rs; mkdir -p "$P"
-rc=$( ( sleep 0.3; hermes-readstate "$P"; echo $? > "$T/rs.rc" ) | true; cat "$T/rs.rc")
+# closed_pipe CMD...: CMD with its stdout on a pipe whose reader has
+# closed it (the reader says so in $T/closed, then exits).
+closed_pipe() {
+  rm -f "$T/closed"
+  ( wait_until 10000 test -e "$T/closed"; "$@" ) | { exec 0<&-; : >"$T/closed"; }
+}
+rc=$(closed_pipe sh -c 'hermes-readstate "$1"; echo $? > "$2"' sh "$P" "$T/rs.rc"; cat "$T/rs.rc")
 check "readstate: a closed stdout exits 111, not 141" [ "$rc" = 111 ]
 S=$T/pipe-scan; mkdir -p "$S"
-( sleep 0.3; "$R" -u "$U" -g "$U" -E -b /usr/bin -l "$T/pipe.log" "$H" "$S" 2>"$T/pipe.err"; echo $? > "$T/pipe.rc" ) | true
+closed_pipe sh -c '"$@" 2>"$0.err"; echo $? >"$0.rc"' "$T/pipe" "$R" -u "$U" -g "$U" -E -b /usr/bin -l "$T/pipe.log" "$H" "$S"
 check "register-slots: a closed stdout exits 111, not 141, after the work is done" \
   sh -c "[ \$(cat '$T/pipe.rc') = 111 ] && [ -d '$S/gateway-a' ] && grep -q 'unable to write to stdout' '$T/pipe.err'"
 
