@@ -164,10 +164,17 @@ test-build: all $(B)/unit-tests $(ETC_TEST) $(if $(filter yes,$(HAVE_FUZZ)),$(pa
 # world-searchable copy it tests from when uid 65534 cannot reach this tree).
 test-etc: $(ETC_TEST)
 
+# make check T="X Y": only those tests (tests/run X Y: an integration
+# script, a fuzz target or a GoogleTest filter), and only what they need
+# is built.
 check:
 	@sh package/ensure-deps check
+ifeq ($(strip $(T)),)
 	@$(MAKE) --no-print-directory test-build
-	@B=$(B) sh tests/run
+	@HS6_BUILT=1 B=$(B) sh tests/run
+else
+	+@B=$(B) MAKE="$(MAKE)" sh tests/run $(T)
+endif
 
 fuzz: test-build
 	@B=$(B) FUZZ_SECONDS=$${FUZZ_SECONDS:-300} sh tests/run-fuzz
