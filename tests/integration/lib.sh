@@ -96,6 +96,12 @@ cleanup() { stop_svscans; rm -rf "$T"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# dist_lock, dist_unlock: make dist rewrites $B/dist and the tarball, and
+# tests/run runs scripts side by side: a script holds this lock from its
+# make dist until it is done with the tarball (fd 9; at the latest, exit).
+dist_lock() { exec 9>"${HS6_BIN%/bin}/.dist.lock" && flock 9; }
+dist_unlock() { exec 9>&-; }
+
 # svc_up DIR: the service is supervised and up (s6-svstat says so).
 svc_up() { [ "$(s6-svstat -o up "$1" 2>/dev/null)" = true ]; }
 svc_down() { [ "$(s6-svstat -o up "$1" 2>/dev/null)" = false ]; }
