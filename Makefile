@@ -137,26 +137,41 @@ $(B)/unit-tests: $(UNIT_OBJS) $(B)/$(LIB_TARGET)
 # Fuzz targets: clang++ with libFuzzer and sanitizers, at -O1 with
 # debugging information. The library objects the targets link
 # (FUZZ_LIB in package/deps.mak) are compiled once more, instrumented, into
-# $(B)/fuzz/libhermes-s6.a, which every target links.
+# $(B)/fuzz/libhermes-s6.a, which every target links, with the library's
+# own fmt.o: {fmt} is not what we fuzz, and instrumented it costs more
+# than all the rest.
+FUZZ_CXX ?= clang++
 FUZZ_CXXFLAGS := -std=c++20 -Isrc/include -MMD -MP $(FMT_FLAGS) $(CXXFLAGS_CONF) -O1 -g
 FUZZ_LIB_OBJS := $(FUZZ_LIB:%=$(B)/fuzz/obj/src/lib/%.o)
 FUZZ_OBJS := $(FUZZ_SRCS:%.cpp=$(B)/fuzz/obj/%.o)
 # Objects made on the way to a binary are kept: make then rebuilds only what changed.
 .SECONDARY: $(TOOL_OBJS) $(FUZZ_OBJS) $(FUZZ_LIB_OBJS)
 
-$(B)/fuzz/obj/%.o: %.cpp config.mak
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined
+ifeq ($(PCH),1)
+fuzz_pch_flags := -include $(B)/fuzz/pch/common.hpp
+fuzz_pch_dep := $(B)/fuzz/pch/common.hpp.pch
+endif
+$(B)/fuzz/pch/common.hpp: package/pch.hpp
+	@mkdir -p $(@D)
+	@cp $< $@
+$(B)/fuzz/pch/common.hpp.pch: $(B)/fuzz/pch/common.hpp config.mak
+	$(call say,PCH,$<)
+	$(Q)$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SAN) -x c++-header $< -o $@
+
+$(B)/fuzz/obj/%.o: %.cpp config.mak $(fuzz_pch_dep)
 	@mkdir -p $(@D)
 	$(call say,FUZZCXX,$<)
-	$(Q)clang++ $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+	$(Q)$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SAN) $(fuzz_pch_flags) -c $< -o $@
 
-$(B)/fuzz/$(LIB_TARGET): $(FUZZ_LIB_OBJS)
+$(B)/fuzz/$(LIB_TARGET): $(FUZZ_LIB_OBJS) $(B)/obj/src/lib/fmt.o
 	@rm -f $@
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
 $(B)/fuzz/%: $(B)/fuzz/obj/tests/fuzz/%.o $(B)/fuzz/$(LIB_TARGET)
 	$(call say,LD,$@)
-	$(Q)clang++ -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS_CONF)
+	$(Q)$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS_CONF)
 
 test-build: all $(B)/unit-tests $(ETC_TEST) $(if $(filter yes,$(HAVE_FUZZ)),$(patsubst tests/fuzz/%.cpp,$(B)/fuzz/%,$(FUZZ_SRCS)))
 
@@ -211,5 +226,5 @@ clean:
 distclean: clean
 	rm -f config.mak
 
--include $(wildcard $(B)/pch/*.d)
+-include $(wildcard $(B)/pch/*.d $(B)/fuzz/pch/*.d)
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
