@@ -46,7 +46,14 @@ fi
 # --- the cap: 600 profiles, HERMES_MAX_PROFILES default 100
 H=$T/cap S=$T/cap-scan
 mkdir -p "$H/profiles" "$S"
-i=0; while [ $i -lt 600 ]; do mkdir "$H/profiles/p$(printf %03d $i)"; : > "$H/profiles/p$(printf %03d $i)/SOUL.md"; i=$((i + 1)); done
+# p000 to p599: one mkdir and one touch, not 1,800 forks.
+set --
+for a in 0 1 2 3 4 5; do for b in 0 1 2 3 4 5 6 7 8 9; do for c in 0 1 2 3 4 5 6 7 8 9; do
+  set -- "$@" "$H/profiles/p$a$b$c"
+done; done; done
+mkdir "$@"
+for p; do set -- "$@" "$p/SOUL.md"; shift; done
+touch "$@"
 is_root && chown -R "$U:$U" "$H"
 env -u HERMES_MAX_PROFILES "$R" -u "$U" -g "$U" -E -b /usr/bin "$H" "$S" >"$T/cap.out" 2>"$T/cap.err"; rc=$?
 check "cap: 600 profiles, exit 0" [ "$rc" = 0 ]
