@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-dashboard-finish, then the dashboard service (the rendered
 # s6-overlay/s6-rc.d/dashboard scripts) under a real s6-svscan: disabled it reports
 # down and is never restarted; enabled and crashing it is restarted; exit

@@ -1,3 +1,4 @@
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-register-slots, hermes-bootlog, hermes-readstate and
 # hermes-seed-supervise against a user who fights back, and the smaller
 # refusals of issue 10 item 7; the profile cap; the dry run; USER mode.
