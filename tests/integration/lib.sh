@@ -270,7 +270,8 @@ slot_invariant() {
   _w=
   for _d in "$2"/gateway-*; do [ -e "$_d" ] && _w="$_w$(slot_incomplete "$_d")"; done
   # A supervisor told to exit releases its lock just before it is gone:
-  # give the stragglers a moment.
-  wait_until 1000 supervisors_ok "$1" "$2" || _w="$_w supervisors: $(supervisors "$1" | tr '\n' ',')"
+  # give the stragglers a moment (5 s on the clock: only a failure waits
+  # it out).
+  wait_until 5000 supervisors_ok "$1" "$2" || _w="$_w supervisors: $(supervisors "$1" | tr '\n' ',')"
   [ -z "$_w" ] || { echo "$_w"; return 1; }
 }
