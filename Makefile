@@ -7,9 +7,10 @@ B ?= build
 include package/deps.mak
 
 
-# {fmt} header-only, without the locale and the floating-point formatters
-# that no message needs: they are a quarter of a static binary.
-FMT_FLAGS := -DFMT_HEADER_ONLY -DFMT_STATIC_THOUSANDS_SEPARATOR=0x2c -DFMT_USE_FLOAT=0 -DFMT_USE_DOUBLE=0 -DFMT_USE_LONG_DOUBLE=0
+# {fmt} without the locale and the floating-point formatters that no
+# message needs: they are a quarter of a static binary. Its implementation
+# is compiled once, in src/lib/fmt.cpp; every other file sees <fmt/core.h>.
+FMT_FLAGS := -DFMT_STATIC_THOUSANDS_SEPARATOR=0x2c -DFMT_USE_FLOAT=0 -DFMT_USE_DOUBLE=0 -DFMT_USE_LONG_DOUBLE=0
 CXXFLAGS_ALL := -std=c++20 -Wall -Wextra -Isrc/include -MMD -MP $(FMT_FLAGS) $(CXXFLAGS_CONF) -DHS6_SHEBANGDIR=\"$(shebangdir)\"
 SHEBANGDIR_TEST := /usr/bin
 # @WITHCONTENV@ in a script: s6-overlay's with-contenv when installed;
@@ -32,6 +33,16 @@ FUZZ_SRCS := $(wildcard tests/fuzz/*.cpp)
 UNLISTED := $(filter-out $(BIN_TARGETS),$(patsubst src/tools/%.cpp,%,$(wildcard src/tools/*.cpp)))
 $(if $(UNLISTED),$(warning not built, not listed in package/targets.mak: $(UNLISTED)))
 
+# Quiet by default: one short line per file ("  CXX src/lib/fs.cpp");
+# make V=1 prints the commands themselves.
+ifeq ($(V),1)
+Q :=
+say = @:
+else
+Q := @
+say = @printf '  %-6s %s\n' '$(1)' '$(2)';
+endif
+
 .PHONY: all clean distclean install check demo bench fuzz dist etc test-build test-etc
 .DELETE_ON_ERROR:
 
@@ -41,18 +52,55 @@ config.mak:
 	@sh package/ensure-deps build
 	./configure
 
-# The one compile rule: the library, the tools and the unit tests.
-$(B)/obj/%.o: %.cpp config.mak
+# Precompiled headers (PCH=0 to go without): the standard and {fmt}
+# headers that nearly every file includes are parsed once, into
+# $(B)/pch/NAME.hpp.gch, and force-included (-include) before the file's
+# own includes. package/pch.hpp serves the library and the tools,
+# tests/unit/pch.hpp the unit tests (GoogleTest). A file still includes
+# what it uses: the build is the same without them, only slower. g++
+# ignores a .gch made with other flags and reads the header instead.
+PCH ?= 1
+ifeq ($(PCH),1)
+pch_flags = -include $(B)/pch/$(1).hpp
+pch_dep = $(B)/pch/$(1).hpp.gch
+endif
+
+$(B)/pch/common.hpp: package/pch.hpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+	@cp $< $@
+$(B)/pch/unit.hpp: tests/unit/pch.hpp
+	@mkdir -p $(@D)
+	@cp $< $@
+$(B)/pch/common.hpp.gch: $(B)/pch/common.hpp config.mak
+	$(call say,PCH,$<)
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -x c++-header $< -o $@
+$(B)/pch/unit.hpp.gch: $(B)/pch/unit.hpp config.mak
+	$(call say,PCH,$<)
+	$(Q)$(CXX) $(CXXFLAGS_UNIT) -x c++-header $< -o $@
+
+# The one compile rule: the library and the tools.
+$(B)/obj/%.o: %.cpp config.mak $(call pch_dep,common)
+	@mkdir -p $(@D)
+	$(call say,CXX,$<)
+	$(Q)$(CXX) $(CXXFLAGS_ALL) $(call pch_flags,common) -c $< -o $@
+
+# The unit tests: not optimized (GoogleTest's assertions are most of the
+# code, and -O2 doubles their compile time for nothing a test checks).
+CXXFLAGS_UNIT := $(CXXFLAGS_ALL) -O0
+$(B)/obj/tests/unit/%.o: tests/unit/%.cpp config.mak $(call pch_dep,unit)
+	@mkdir -p $(@D)
+	$(call say,CXX,$<)
+	$(Q)$(CXX) $(CXXFLAGS_UNIT) $(call pch_flags,unit) -c $< -o $@
 
 $(B)/$(LIB_TARGET): $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(B)/bin/%: $(B)/obj/src/tools/%.o $(BIN_LIBS)
 	@mkdir -p $(@D)
-	$(CXX) $(LDFLAGS_CONF) $< -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
+	$(call say,LD,$@)
+	$(Q)$(CXX) $(LDFLAGS_CONF) $< -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
 
 # Scripts: substitute where execlineb and our binaries live.
 # $(call render,SHEBANGDIR,BINDIR,WITHCONTENV,RENDER-FLAGS)
@@ -62,41 +110,68 @@ render = sed -e 's|@SHEBANGDIR@|$(1)|g' -e 's|@BINDIR@|$(2)|g' -e 's|@WITHCONTEN
 # As installed: configure's paths, with-contenv.
 $(B)/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
-	$(call render,$(shebangdir),$(bindir),$(WITHCONTENV),)
+	$(call say,SED,$@)
+	$(Q)$(call render,$(shebangdir),$(bindir),$(WITHCONTENV),)
 
 # The test copy: Debian's execlineb wrapper and this tree's binaries.
 $(B)/test/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
-	$(call render,$(SHEBANGDIR_TEST),$(CURDIR)/$(B)/bin,,-E)
+	$(call say,SED,$@)
+	$(Q)$(call render,$(SHEBANGDIR_TEST),$(CURDIR)/$(B)/bin,,-E)
 
 # The bench copy: the real execlineb binary (as s6-overlay's /command has
 # it; Debian's /usr/bin/execlineb is a script that execs it) and this
 # tree's binaries.
 $(B)/bench/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
-	$(call render,/usr/lib/execline/bin,$(CURDIR)/$(B)/bin,,-E)
+	$(call say,SED,$@)
+	$(Q)$(call render,/usr/lib/execline/bin,$(CURDIR)/$(B)/bin,,-E)
 
 # Unit tests: GoogleTest on the library, linked dynamically. configure
 # does not look for GoogleTest: only the tests need it, and make check
 # installs libgtest-dev (package/ensure-deps) after configure has run.
 $(B)/unit-tests: $(UNIT_OBJS) $(B)/$(LIB_TARGET)
-	$(CXX) $^ -o $@ -lgtest_main -lgtest -pthread $(LDLIBS_CONF)
+	$(call say,LD,$@)
+	$(Q)$(CXX) $^ -o $@ -lgtest_main -lgtest -pthread $(LDLIBS_CONF)
 
-# Fuzz targets: clang++ with libFuzzer and sanitizers. The library is
-# compiled once more, instrumented, into $(B)/fuzz/obj, and linked into
-# every target.
-FUZZ_CXXFLAGS := -std=c++20 -g -O1 -Isrc/include -MMD -MP $(CXXFLAGS_CONF)
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.cpp=$(B)/fuzz/obj/%.o)
+# Fuzz targets: clang++ with libFuzzer and sanitizers, at -O1 with
+# debugging information. The library objects the targets link
+# (FUZZ_LIB in package/deps.mak) are compiled once more, instrumented, into
+# $(B)/fuzz/libhermes-s6.a, which every target links, with the library's
+# own fmt.o: {fmt} is not what we fuzz, and instrumented it costs more
+# than all the rest.
+FUZZ_CXX ?= clang++
+FUZZ_CXXFLAGS := -std=c++20 -Isrc/include -MMD -MP $(FMT_FLAGS) $(CXXFLAGS_CONF) -O1 -g
+FUZZ_LIB_OBJS := $(FUZZ_LIB:%=$(B)/fuzz/obj/src/lib/%.o)
 FUZZ_OBJS := $(FUZZ_SRCS:%.cpp=$(B)/fuzz/obj/%.o)
 # Objects made on the way to a binary are kept: make then rebuilds only what changed.
 .SECONDARY: $(TOOL_OBJS) $(FUZZ_OBJS) $(FUZZ_LIB_OBJS)
 
-$(B)/fuzz/obj/%.o: %.cpp config.mak
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined
+ifeq ($(PCH),1)
+fuzz_pch_flags := -include $(B)/fuzz/pch/common.hpp
+fuzz_pch_dep := $(B)/fuzz/pch/common.hpp.pch
+endif
+$(B)/fuzz/pch/common.hpp: package/pch.hpp
 	@mkdir -p $(@D)
-	clang++ $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+	@cp $< $@
+$(B)/fuzz/pch/common.hpp.pch: $(B)/fuzz/pch/common.hpp config.mak
+	$(call say,PCH,$<)
+	$(Q)$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SAN) -x c++-header $< -o $@
 
-$(B)/fuzz/%: $(B)/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
-	clang++ -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS_CONF)
+$(B)/fuzz/obj/%.o: %.cpp config.mak $(fuzz_pch_dep)
+	@mkdir -p $(@D)
+	$(call say,FUZZCXX,$<)
+	$(Q)$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SAN) $(fuzz_pch_flags) -c $< -o $@
+
+$(B)/fuzz/$(LIB_TARGET): $(FUZZ_LIB_OBJS) $(B)/obj/src/lib/fmt.o
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
+$(B)/fuzz/%: $(B)/fuzz/obj/tests/fuzz/%.o $(B)/fuzz/$(LIB_TARGET)
+	$(call say,LD,$@)
+	$(Q)$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS_CONF)
 
 test-build: all $(B)/unit-tests $(ETC_TEST) $(if $(filter yes,$(HAVE_FUZZ)),$(patsubst tests/fuzz/%.cpp,$(B)/fuzz/%,$(FUZZ_SRCS)))
 
@@ -104,10 +179,17 @@ test-build: all $(B)/unit-tests $(ETC_TEST) $(if $(filter yes,$(HAVE_FUZZ)),$(pa
 # world-searchable copy it tests from when uid 65534 cannot reach this tree).
 test-etc: $(ETC_TEST)
 
+# make check T="X Y": only those tests (tests/run X Y: an integration
+# script, a fuzz target or a GoogleTest filter), and only what they need
+# is built.
 check:
 	@sh package/ensure-deps check
+ifeq ($(strip $(T)),)
 	@$(MAKE) --no-print-directory test-build
-	@B=$(B) sh tests/run
+	@HS6_BUILT=1 B=$(B) sh tests/run
+else
+	+@B=$(B) MAKE="$(MAKE)" sh tests/run $(T)
+endif
 
 fuzz: test-build
 	@B=$(B) FUZZ_SECONDS=$${FUZZ_SECONDS:-300} sh tests/run-fuzz
@@ -144,4 +226,5 @@ clean:
 distclean: clean
 	rm -f config.mak
 
+-include $(wildcard $(B)/pch/*.d $(B)/fuzz/pch/*.d)
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

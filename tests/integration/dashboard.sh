@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-dashboard-finish, then the dashboard service (the rendered
 # s6-overlay/s6-rc.d/dashboard scripts) under a real s6-svscan: disabled it reports
 # down and is never restarted; enabled and crashing it is restarted; exit
@@ -150,7 +151,11 @@ check "dashboard: runs the command as HERMES_USER, in HERMES_HOME, with HOME set
   sh -c "[ \"\$(sort -u '$T/runs/crash')\" = '65534 $T/home $T/home' ]"
 # Enabled but exit 78: down for good after one run.
 wait_until 5000 stays_down "$T/config/dashboard"
-sleep 1.5
+# Long enough for a wanted-up dashboard to have been restarted: the
+# crashing one is restarted twice more (s6-supervise waits 1 s between
+# quick deaths). An event, not a sleep; the deadline only ends a hang.
+_k=$(wc -l < "$T/runs/crash")
+check "dashboard: enabled and crashing: restarted twice more meanwhile" wait_until 20000 lines "$T/runs/crash" $((_k + 2))
 check "dashboard: disabled: not restarted (still down, same down-since)" \
   sh -c "[ \"\$(s6-svstat -o up,wantedup,updownsince '$T/off/dashboard')\" = 'false false $since' ]"
 check_not "dashboard: disabled: the dashboard command never ran" test -e "$T/runs/off"

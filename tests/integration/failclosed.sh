@@ -17,13 +17,16 @@ EXECLINEB=/usr/lib/execline/bin/execlineb
 
 # $T/base: every command of the usual PATH dirs and of this tree's bin,
 # except id and eltest. Each scenario dir goes before it in PATH.
+# One ln per directory, not one per command (a thousand forks).
 mkdir -p "$T/base"
 for d in /usr/lib/execline/bin "$HS6_BIN" /usr/local/bin /usr/bin /usr/sbin; do
+  set --
   for f in "$d"/*; do
     b=${f##*/}
     case $b in id|eltest) continue ;; esac
-    [ -e "$T/base/$b" ] || ln -s "$f" "$T/base/$b"
+    [ -e "$T/base/$b" ] || [ -L "$T/base/$b" ] || set -- "$@" "$f"
   done
+  [ $# = 0 ] || ln -s "$@" "$T/base/"
 done
 mkdir -p "$T/good" "$T/no-id" "$T/id-fails" "$T/no-eltest" "$T/eltest-fails"
 ln -s "$(command -v id)" "$T/good/id"

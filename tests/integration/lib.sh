@@ -12,6 +12,13 @@ PATH="$HS6_BIN:/usr/lib/execline/bin:$PATH"
 export PATH
 umask 022
 
+# The s6 under test: 2.11 (Debian's) or 2.15 (s6-overlay's, when tests/run
+# lends it /package: see "# hs6-s6-matrix" there).
+if [ -z "${HS6_S6_VERSION:-}" ]; then
+  case $(command -v s6-svscan) in /package/*) HS6_S6_VERSION=2.15 ;; *) HS6_S6_VERSION=2.11 ;; esac
+fi
+export HS6_S6_VERSION
+
 NOBODY=65534                        # a real unprivileged uid and gid, no passwd entry needed
 T=$(mktemp -d /tmp/hs6-test.XXXXXX) || exit 111
 chmod 0755 "$T"
@@ -47,12 +54,21 @@ as_nobody() { s6-applyuidgid -u "$NOBODY" -g "$NOBODY" -G '' "$@"; }
 # as_uid UID GID CMD...
 as_uid() { _u=$1 _g=$2; shift 2; s6-applyuidgid -u "$_u" -g "$_g" -G '' "$@"; }
 
-# wait_until TIMEOUT_MS CMD...: poll CMD every 10 ms until it succeeds.
+# now_cs: the monotonic clock (/proc/uptime, seconds since boot) in
+# hundredths of a second, in $_now; no fork.
+now_cs() {
+  read -r _now _ </proc/uptime
+  _now=$((${_now%.*} * 100 + 1${_now#*.} - 100))
+}
+
+# wait_until TIMEOUT_MS CMD...: poll CMD every 10 ms until it succeeds, or
+# until TIMEOUT_MS have passed on the monotonic clock (then 1). However
+# slow the machine, CMD is tried once more after the deadline.
 wait_until() {
-  _ms=$1; shift
+  now_cs; _wu_end=$((_now + ($1 + 9) / 10)); shift
   while ! "$@" >/dev/null 2>&1; do
-    [ "$_ms" -le 0 ] && return 1
-    sleep 0.01; _ms=$((_ms - 10))
+    now_cs; [ "$_now" -ge "$_wu_end" ] && { "$@" >/dev/null 2>&1; return; }
+    sleep 0.01
   done
 }
 
@@ -69,9 +85,8 @@ stop_svscans() {
   for _e in $SVSCANS; do
     _pid=${_e%%:*} _dir=${_e#*:}
     s6-svscanctl -t "$_dir" 2>/dev/null
-    _i=0
-    while kill -0 "$_pid" 2>/dev/null && [ "$_i" -lt 500 ]; do sleep 0.01; _i=$((_i + 1)); done
-    kill -0 "$_pid" 2>/dev/null && { kill -9 "$_pid"; echo "FAIL - s6-svscan $_pid on $_dir did not stop on -t"; }
+    wait_until 5000 not kill -0 "$_pid" ||
+      { kill -9 "$_pid"; echo "FAIL - s6-svscan $_pid on $_dir did not stop on -t"; }
     wait "$_pid" 2>/dev/null
   done
   SVSCANS=""
@@ -80,6 +95,12 @@ stop_svscans() {
 cleanup() { stop_svscans; rm -rf "$T"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# dist_lock, dist_unlock: make dist rewrites $B/dist and the tarball, and
+# tests/run runs scripts side by side: a script holds this lock from its
+# make dist until it is done with the tarball (fd 9; at the latest, exit).
+dist_lock() { exec 9>"${HS6_BIN%/bin}/.dist.lock" && flock 9; }
+dist_unlock() { exec 9>&-; }
 
 # svc_up DIR: the service is supervised and up (s6-svstat says so).
 svc_up() { [ "$(s6-svstat -o up "$1" 2>/dev/null)" = true ]; }
@@ -249,7 +270,8 @@ slot_invariant() {
   _w=
   for _d in "$2"/gateway-*; do [ -e "$_d" ] && _w="$_w$(slot_incomplete "$_d")"; done
   # A supervisor told to exit releases its lock just before it is gone:
-  # give the stragglers a moment.
-  wait_until 1000 supervisors_ok "$1" "$2" || _w="$_w supervisors: $(supervisors "$1" | tr '\n' ',')"
+  # give the stragglers a moment (5 s on the clock: only a failure waits
+  # it out).
+  wait_until 5000 supervisors_ok "$1" "$2" || _w="$_w supervisors: $(supervisors "$1" | tr '\n' ',')"
   [ -z "$_w" ] || { echo "$_w"; return 1; }
 }

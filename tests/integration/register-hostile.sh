@@ -1,3 +1,4 @@
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-register-slots, hermes-bootlog, hermes-readstate and
 # hermes-seed-supervise against a user who fights back, and the smaller
 # refusals of issue 10 item 7; the profile cap; the dry run; USER mode.
@@ -46,7 +47,14 @@ fi
 # --- the cap: 600 profiles, HERMES_MAX_PROFILES default 100
 H=$T/cap S=$T/cap-scan
 mkdir -p "$H/profiles" "$S"
-i=0; while [ $i -lt 600 ]; do mkdir "$H/profiles/p$(printf %03d $i)"; : > "$H/profiles/p$(printf %03d $i)/SOUL.md"; i=$((i + 1)); done
+# p000 to p599: one mkdir and one touch, not 1,800 forks.
+set --
+for a in 0 1 2 3 4 5; do for b in 0 1 2 3 4 5 6 7 8 9; do for c in 0 1 2 3 4 5 6 7 8 9; do
+  set -- "$@" "$H/profiles/p$a$b$c"
+done; done; done
+mkdir "$@"
+for p; do set -- "$@" "$p/SOUL.md"; shift; done
+touch "$@"
 is_root && chown -R "$U:$U" "$H"
 env -u HERMES_MAX_PROFILES "$R" -u "$U" -g "$U" -E -b /usr/bin "$H" "$S" >"$T/cap.out" 2>"$T/cap.err"; rc=$?
 check "cap: 600 profiles, exit 0" [ "$rc" = 0 ]
@@ -95,10 +103,16 @@ fi
 
 # --- issue 10 item 7: a closed stdout is 111, never SIGPIPE (141)
 P=$T/rs; mkdir -p "$P"
-rc=$( ( sleep 0.3; hermes-readstate "$P"; echo $? > "$T/rs.rc" ) | true; cat "$T/rs.rc")
+# closed_pipe CMD...: CMD with its stdout on a pipe whose reader has
+# closed it (the reader says so in $T/closed, then exits).
+closed_pipe() {
+  rm -f "$T/closed"
+  ( wait_until 10000 test -e "$T/closed"; "$@" ) | { exec 0<&-; : >"$T/closed"; }
+}
+rc=$(closed_pipe sh -c 'hermes-readstate "$1"; echo $? > "$2"' sh "$P" "$T/rs.rc"; cat "$T/rs.rc")
 check "readstate: a closed stdout exits 111, not 141" [ "$rc" = 111 ]
 S=$T/pipe-scan; mkdir -p "$S"
-( sleep 0.3; "$R" -u "$U" -g "$U" -E -b /usr/bin -l "$T/pipe.log" "$H" "$S" 2>"$T/pipe.err"; echo $? > "$T/pipe.rc" ) | true
+closed_pipe sh -c '"$@" 2>"$0.err"; echo $? >"$0.rc"' "$T/pipe" "$R" -u "$U" -g "$U" -E -b /usr/bin -l "$T/pipe.log" "$H" "$S"
 check "register-slots: a closed stdout exits 111, not 141, after the work is done" \
   sh -c "[ \$(cat '$T/pipe.rc') = 111 ] && [ -d '$S/gateway-a' ] && grep -q 'unable to write to stdout' '$T/pipe.err'"
 

@@ -1,3 +1,4 @@
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-seed-supervise -f on a service whose supervise/ was the user's
 # (the reference "owner" layout) and whose event/ was open to the group:
 # what the user planted there while it could (SPEC.md's symlink attacks)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # The symlink attacks of SPEC.md ("Security") against a service seeded in the
 # group layout and supervised by a real s6-svscan: the unprivileged uid can
 # plant nothing in supervise/ or event/, and a root-only victim file stays

@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-seed-supervise: bad input and chainloading, then against a real
 # s6-svscan: a seeded service (group layout, -e, owner layout) is adopted by
 # s6-supervise and the unprivileged uid can drive it and its logger; a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # cont-init.d/015-supervise-perms on a servicedirs tree already supervised,
 # root-only, by a real s6-svscan (as s6-rc leaves it before cont-init.d):
 # afterwards uid 65534 controls the hermes services and still cannot touch

@@ -4,27 +4,16 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <string>
 
 #include <hermes-s6/error.hpp>
 
 namespace hs6_test {
 
-inline testing::AssertionResult succeeded(hs6::Error const &e)
-{
-    if (!e) return testing::AssertionSuccess();
-    return testing::AssertionFailure() << "Error " << e.code << ": " << e.message();
-}
-
-inline testing::AssertionResult failed_with(hs6::Error const &e, int code, std::string const &re)
-{
-    if (!e) return testing::AssertionFailure() << "succeeded, wanted Error " << code;
-    if (e.code != code) return testing::AssertionFailure() << "Error " << e.code << " (wanted " << code << "): " << e.message();
-    if (!std::regex_search(e.message(), std::regex(re)))
-        return testing::AssertionFailure() << "message \"" << e.message() << "\" does not match " << re;
-    return testing::AssertionSuccess();
-}
+// Defined in testutil.cpp: std::regex is compiled once, not in every test
+// file that checks an Error.
+testing::AssertionResult succeeded(hs6::Error const &e);
+testing::AssertionResult failed_with(hs6::Error const &e, int code, std::string const &re);
 
 } // namespace hs6_test
 

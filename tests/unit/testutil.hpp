@@ -8,9 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,23 +15,10 @@
 namespace hs6_test {
 
 // The whole content of path ("" when it cannot be read).
-inline std::string slurp(std::string const &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::string slurp(std::string const &path);
 
 // Writes content to path, then sets mode (a failure fails the test).
-inline void spit(std::string const &path, std::string const &content, mode_t mode = 0644)
-{
-    {
-        std::ofstream out(path, std::ios::binary);
-        out << content;
-    }
-    ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path;
-}
+void spit(std::string const &path, std::string const &content, mode_t mode = 0644);
 
 // Whether path exists, symlinks not followed.
 inline bool exists(std::string const &path)
@@ -61,13 +45,7 @@ public:
         path_ = tmpl;
         return true;
     }
-    void remove()
-    {
-        if (path_.empty()) return;
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-        path_.clear();
-    }
+    void remove();
     std::string const &path() const { return path_; }
 
 private:

@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <string_view>
 
-// The exit codes, hs6::Error and {fmt} (built header-only, FMT_FLAGS).
+// The exit codes, hs6::Error and fmt::format (<fmt/core.h>; FMT_FLAGS).
 #include <hermes-s6/error.hpp>
 
 namespace hs6 {

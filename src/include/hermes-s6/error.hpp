@@ -28,10 +28,9 @@
 #include <string_view>
 #include <utility>
 
-#ifndef FMT_HEADER_ONLY
-#define FMT_HEADER_ONLY
-#endif
-#include <fmt/format.h>
+// fmt::format and fmt::format_string only: the implementation is compiled
+// once, in src/lib/fmt.cpp.
+#include <fmt/core.h>
 
 namespace hs6 {
 

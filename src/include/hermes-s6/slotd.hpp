@@ -9,7 +9,7 @@
 
 #include <hermes-s6/defaults.hpp>
 #include <hermes-s6/error.hpp>
-#include <hermes-s6/options.hpp>
+#include <hermes-s6/args.hpp>
 #include <hermes-s6/slot.hpp>
 
 namespace hs6 {
