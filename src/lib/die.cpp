@@ -12,6 +12,7 @@
 namespace hs6 {
 
 char const *prog = "hermes-s6";
+void (*before_exit)(int code) = nullptr;
 
 namespace {
 
@@ -25,6 +26,14 @@ void say(std::string_view kind, std::string_view msg)
     int const e = errno;
     write_all(2, line);
     errno = e;
+}
+
+void run_before_exit(int code)
+{
+    if (void (*const f)(int) = before_exit) {
+        before_exit = nullptr;
+        f(code);
+    }
 }
 
 } // namespace
@@ -41,6 +50,7 @@ char const *error_text(int err) { return std::strerror(err); }
 void die(int code, std::string_view msg)
 {
     say("fatal: ", msg);
+    run_before_exit(code);
     std::_Exit(code);
 }
 
@@ -53,6 +63,7 @@ void die(Error const &e) { die(e.code, e.message()); }
 void die_usage(std::string_view usage)
 {
     say("usage: ", usage);
+    run_before_exit(exit_usage);
     std::_Exit(exit_usage);
 }
 

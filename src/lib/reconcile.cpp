@@ -20,19 +20,52 @@
 #include <ctime>
 #include <csignal>
 #include <dirent.h>
+#include <iterator>
 #include <unistd.h>
 
 namespace hs6 {
 
-std::vector<ProfileEntry> list_profiles(int homefd, std::string_view home)
+namespace {
+
+bool by_name(ProfileEntry const &a, ProfileEntry const &b) { return a.name < b.name; }
+
+// Keeps in heap (a max-heap by name) the n entries of smallest name seen
+// so far: name goes in if it is among them, and the one it pushes out,
+// or name itself when it is not, goes to dropped(). Memory: n entries.
+template <class F>
+void keep_smallest(std::vector<ProfileEntry> &heap, std::size_t n, std::string_view name, char const *skip, F &&dropped)
 {
-    std::vector<ProfileEntry> out;
+    if (heap.size() < n) {
+        heap.push_back({std::string(name), skip});
+        std::push_heap(heap.begin(), heap.end(), by_name);
+        return;
+    }
+    if (heap.empty() || name >= heap.front().name) {
+        dropped(name);
+        return;
+    }
+    std::pop_heap(heap.begin(), heap.end(), by_name);
+    dropped(std::string_view(heap.back().name));
+    heap.back().name.assign(name);
+    heap.back().skip = skip;
+    std::push_heap(heap.begin(), heap.end(), by_name);
+}
+
+} // namespace
+
+ProfileListing list_profiles(int homefd, std::string_view home, unsigned max)
+{
+    ProfileListing out;
     std::string const root = join_path(home, "profiles");
     Fd fd = open_dir(homefd, "profiles");
     if (!fd) {
         if (errno != ENOENT) warn_sys("open {} (no named profiles registered)", root);
         return out;
     }
+    std::vector<ProfileEntry> valid, skipped;
+    auto const skip = [&](std::string_view name, char const *why) {
+        keep_smallest(skipped, listed_skips_max, name, why, [&](std::string_view) { ++out.unlisted_skips; });
+    };
     std::string soul;
     bool const listed = for_each_entry(fd.get(), [&](char const *entry, unsigned char type) {
         std::string_view const name(entry);
@@ -42,7 +75,7 @@ std::vector<ProfileEntry> list_profiles(int homefd, std::string_view home)
             type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
         }
         if (type == DT_LNK) {
-            out.push_back({std::string(name), "a symbolic link: not followed"});
+            skip(name, "a symbolic link: not followed");
             return true;
         }
         if (type != DT_DIR) return true;
@@ -50,13 +83,24 @@ std::vector<ProfileEntry> list_profiles(int homefd, std::string_view home)
         // own open later refuses it if it became a symlink since).
         soul.assign(name).append("/SOUL.md");
         if (!stat_at(fd.get(), soul.c_str(), st)) return true;
-        char const *skip = profile_name_problem(name);
-        if (!skip && name == "default") skip = "reserved for the root profile's slot";
-        out.push_back({std::string(name), skip});
+        char const *why = profile_name_problem(name);
+        if (!why && name == "default") why = "reserved for the root profile's slot";
+        if (why) {
+            skip(name, why);
+            return true;
+        }
+        keep_smallest(valid, max, name, nullptr, [&](std::string_view dropped) {
+            if (out.beyond_cap++ == 0 || dropped < out.first_beyond_cap) out.first_beyond_cap.assign(dropped);
+        });
         return true;
     });
     if (!listed) warn_sys("read {} (the profiles after the failure are not registered)", root);
-    std::sort(out.begin(), out.end(), [](auto const &a, auto const &b) { return a.name < b.name; });
+    std::sort_heap(valid.begin(), valid.end(), by_name);
+    std::sort_heap(skipped.begin(), skipped.end(), by_name);
+    out.entries.reserve(valid.size() + skipped.size());
+    std::merge(std::make_move_iterator(valid.begin()), std::make_move_iterator(valid.end()),
+               std::make_move_iterator(skipped.begin()), std::make_move_iterator(skipped.end()),
+               std::back_inserter(out.entries), by_name);
     return out;
 }
 
@@ -67,21 +111,6 @@ unsigned max_profiles(char const *value)
     if (parse_uint(value, v)) return v;
     warnf("HERMES_MAX_PROFILES={}: not a decimal number, using {}", value, max_profiles_default);
     return max_profiles_default;
-}
-
-unsigned apply_profile_cap(std::vector<ProfileEntry> &profiles, unsigned max)
-{
-    unsigned kept = 0, capped = 0;
-    for (auto &p : profiles) {
-        if (p.skip) continue;
-        if (kept < max) {
-            ++kept;
-            continue;
-        }
-        p.skip = "beyond HERMES_MAX_PROFILES";
-        ++capped;
-    }
-    return capped;
 }
 
 Error count_profile_slots(int scandirfd, unsigned &count)
@@ -160,12 +189,26 @@ struct Reconcile {
 
 // Appends the lines to the boot log with the user's file-system ids: the
 // volume belongs to the user, so root never writes there as root, and no
-// child the user could stop holds the boot.
-Error write_boot_log(std::string const &logfile, std::string const &lines, ReconcileOptions const &o)
+// child the user could stop holds the boot. In appends of whole lines, at
+// most a sixteenth of the rotation size each (one line at least): the
+// log is rotated between them, so no boot takes it far past its size.
+Error write_boot_log(std::string const &logfile, std::string_view lines, ReconcileOptions const &o)
 {
     FsIdentity as_user;
     if (Error e = as_user.enter(o.uid, o.gid)) return e;
-    return bootlog_append(logfile.c_str(), lines, o.log_max);
+    std::size_t const chunk = o.log_max ? std::max<std::size_t>(o.log_max / 16, 1) : lines.size();
+    while (!lines.empty()) {
+        std::size_t end = 0;
+        while (end < lines.size()) {
+            std::size_t const nl = lines.find('\n', end);
+            std::size_t const next = nl == lines.npos ? lines.size() : nl + 1;
+            if (end > 0 && next > chunk) break;
+            end = next;
+        }
+        if (Error e = bootlog_append(logfile.c_str(), lines.substr(0, end), o.log_max)) return e;
+        lines.remove_prefix(end);
+    }
+    return ok();
 }
 
 } // namespace
@@ -189,11 +232,12 @@ Error reconcile_profiles(char const *home, char const *scandir, ReconcileOptions
     std::vector<Outcome> done;
     done.push_back(r.one(homefd.get(), home, "default"));
 
+    // Bounded by the cap, not by what the user put there: the profiles
+    // and skipped entries listed get a line each, the rest one line.
     std::string const root = join_path(home, "profiles");
-    std::vector<ProfileEntry> profiles = list_profiles(homefd.get(), home);
-    apply_profile_cap(profiles, o.max_profiles);
-    Fd profilesfd = profiles.empty() ? Fd() : open_dir(homefd.get(), "profiles");
-    for (auto const &p : profiles) {
+    ProfileListing listing = list_profiles(homefd.get(), home, o.max_profiles);
+    Fd profilesfd = listing.entries.empty() ? Fd() : open_dir(homefd.get(), "profiles");
+    for (auto const &p : listing.entries) {
         if (p.skip) {
             warnf("skipping {}/{}: {}", root, loggable_name(p.name), p.skip);
             done.push_back({loggable_name(p.name), state_none, "skipped"});
@@ -208,16 +252,31 @@ Error reconcile_profiles(char const *home, char const *scandir, ReconcileOptions
         }
         done.push_back(r.one(pd.get(), dir, p.name));
     }
+    std::vector<std::string> counted;
+    if (listing.unlisted_skips) {
+        warnf("skipping {} more entries of {} (invalid names, symbolic links, default): only the first {} are named",
+              listing.unlisted_skips, root, listed_skips_max);
+        counted.push_back(fmt::format("skipped={} reason=invalid_name_or_type", listing.unlisted_skips));
+    }
+    if (listing.beyond_cap) {
+        warnf("{} profiles beyond HERMES_MAX_PROFILES={} skipped, from {}/{} on", listing.beyond_cap,
+              o.max_profiles, root, loggable_name(listing.first_beyond_cap));
+        counted.push_back(fmt::format("skipped={} reason=beyond_max_profiles max={} first={}", listing.beyond_cap,
+                                      o.max_profiles, loggable_name(listing.first_beyond_cap)));
+    }
 
     std::time_t const now = std::time(nullptr);
     std::string const stamp = bootlog_timestamp(now);
     std::string lines, out;
-    for (auto const &d : done) {
-        std::string const fields = fmt::format("profile={} prior_state={} action={}", d.profile, d.state, d.action);
+    auto const line = [&](std::string const &fields) {
         lines += fmt::format("{} {}\n", stamp, fields);
         out += fmt::format("{}: {}\n", o.dry_run ? "dry run" : "reconcile", fields);
+    };
+    for (auto const &d : done) {
+        line(fmt::format("profile={} prior_state={} action={}", d.profile, d.state, d.action));
         if (d.action == "failed") ++failed;
     }
+    for (auto const &c : counted) line(c);
     // s6-svscan sees the new slots at once, when one listens: one rescan
     // for all.
     if (!o.dry_run) tell_svscan(scandirfd.get(), "a");

@@ -5,6 +5,7 @@
 // the words of its request, which are validated before anything else.
 #include <hermes-s6/slotd.hpp>
 
+#include <hermes-s6/client.hpp>
 #include <hermes-s6/control.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/fs.hpp>
@@ -60,15 +61,22 @@ Error parse_slot_request(Args args, SlotRequest &out)
 
 namespace {
 
+// The request ends here, before its lock, when the client went away
+// (s6-sudod's SIGTERM): nothing was changed.
+Error client_left() { return fail(exit_sys, "the client went away (SIGTERM) before the request began: nothing done"); }
+
 // The server's own lock, around every transaction: one at a time, so the
-// cap count and the staging names cannot race. Waits up to ms.
+// cap count and the staging names cannot race. Waits up to ms, and not
+// for a client that went away.
 Error take_lock(std::string const &lockfile, unsigned ms, Fd &out)
 {
+    if (client_gone()) return client_left();
     Fd fd = open_at(AT_FDCWD, lockfile.c_str(), O_RDWR | O_CREAT, 0600);
     if (!fd) return fail_sys(exit_sys, "open {}", lockfile);
     struct timespec const deadline = deadline_in(ms);
     while (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK && errno != EINTR) return fail_sys(exit_sys, "lock {}", lockfile);
+        if (client_gone()) return client_left();
         if (deadline_passed(deadline)) return fail(exit_timeout, "busy: another request held {} for {} ms", lockfile, ms);
         struct timespec const nap{0, 5'000'000};
         ::nanosleep(&nap, nullptr);
@@ -224,7 +232,10 @@ Error do_unregister(SlotdConfig const &c, SlotRequest const &req)
 Error serve_slot_request(SlotdConfig const &c, uid_t client, SlotRequest const &req)
 {
     if (client != 0 && client != c.uid) return fail(exit_usage, "uid {} may not change slots", client);
-    for (int sig : {SIGTERM, SIGHUP, SIGINT, SIGPIPE}) ::signal(sig, SIG_IGN);
+    // The client going away is noted (client_gone()): before the lock,
+    // the request ends; after, it goes on to its end.
+    watch_client();
+    ::signal(SIGPIPE, SIG_IGN);
     ::signal(SIGCHLD, SIG_DFL);
     return req.verb == SlotVerb::register_slot ? do_register(c, req) : do_unregister(c, req);
 }

@@ -4,7 +4,14 @@
 // command line (the service's run script); from the client, only the
 // request words and IPCREMOTEEUID. With -P: prepare the socket dir and
 // the access rules at service start, then chain.
+//
+// The client's stdout and stderr are never written while a lock is held:
+// every message is held in memory from the first instruction (client.hpp)
+// and sent in one place, send_to_client(), after the transaction, with a
+// deadline; what the client does not take is dropped, and the service's
+// log says so.
 #include <hermes-s6/chain.hpp>
+#include <hermes-s6/client.hpp>
 #include <hermes-s6/defaults.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/options.hpp>
@@ -13,10 +20,8 @@
 #include <hermes-s6/reconcile.hpp>
 #include <hermes-s6/slotd.hpp>
 
-#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <string>
 
 static char const USAGE[] =
@@ -26,17 +31,44 @@ static char const USAGE[] =
 
 namespace {
 
-// One line per request on the service's log: client uid, verb, name, result.
-void log_request(int fd, char const *client, hs6::Args req, int code)
+int logfd = -1;                 // the service's own log (-L), or -1
+char const *client = nullptr;   // IPCREMOTEEUID
+hs6::Args request;              // the request's words, for the log
+bool serving = false;           // in the transaction: locks may be held
+
+bool log_open() { return logfd >= 0 && ::fcntl(logfd, F_GETFD) >= 0; }
+
+// "hermes-slotd: uid=U verb=V name=N[ state=S] args=K": the start of the
+// log's lines about this request.
+std::string log_prefix()
 {
-    if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) return;
+    hs6::Args const req = request;
     std::string const verb = req.size() > 0 ? hs6::loggable_name(req[0]) : "-";
     std::string const name = req.size() > 1 ? hs6::loggable_name(req[1]) : "-";
     std::string const state = req.size() > 2 ? hs6::loggable_name(req[2]) : "";
-    std::string const line = fmt::format("hermes-slotd: uid={} verb={} name={}{}{} args={} result={}\n",
-                                         hs6::loggable_name(client ? client : "?"), verb, name,
-                                         state.empty() ? "" : " state=", state, req.size(), code);
-    (void)hs6::write_all(fd, line);
+    return fmt::format("hermes-slotd: uid={} verb={} name={}{}{} args={}", hs6::loggable_name(client ? client : "?"),
+                       verb, name, state.empty() ? "" : " state=", state, req.size());
+}
+
+// One line per request on the service's log: client uid, verb, name, result.
+void log_request(int code)
+{
+    if (log_open()) (void)hs6::write_all(logfd, fmt::format("{} result={}\n", log_prefix(), code));
+}
+
+// The one place the client hears from the server: at the end, on every
+// path (also as hs6::before_exit, from die()). A death in the middle of a
+// transaction first lets go of every lock (closing every other fd).
+void send_to_client(int)
+{
+    if (serving) hs6::close_all_but_output(logfd);
+    hs6::ClientSend const s = hs6::send_client_output();
+    if (s.sent < s.held && log_open())
+        (void)hs6::write_all(logfd, fmt::format("{} messages: {} of {} bytes dropped ({})\n", log_prefix(),
+                                                s.held - s.sent, s.held,
+                                                s.gone ? "the client went away"
+                                                : s.timed_out ? fmt::format("not taken within {} ms", hs6::client_send_ms)
+                                                              : "cut, or the client's fd failed"));
 }
 
 } // namespace
@@ -44,10 +76,15 @@ void log_request(int fd, char const *client, hs6::Args req, int code)
 int main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-slot-server";
+    // First of all: from here on, nothing reaches the client's fds but
+    // send_to_client(). A server that cannot even do that refuses the
+    // request without a word.
+    hs6::watch_client();
+    if (hs6::hold_client_output()) std::_Exit(hs6::exit_sys);
+    hs6::before_exit = send_to_client;
     hs6::SlotdConfig c;
     hs6::Ids ids;
     bool prepare = false;
-    int logfd = -1;
     auto args = hs6::parse_options(argc, argv, "Pu:g:r:x:b:Em:n:t:L:l:", [&](char o, char const *arg) {
         switch (o) {
         case 'P': prepare = true; break;
@@ -68,32 +105,22 @@ int main(int argc, char const *const *argv)
     c.gid = ids.gid;
 
     if (prepare) {
+        // At service start, where fds 1 and 2 are the service's log: given back.
+        hs6::before_exit = nullptr;
+        (void)hs6::send_client_output();
         if (args.size() < 2) hs6::die_usage(USAGE);
         if (hs6::Error e = hs6::prepare_slotd(args[0], args[1], c.uid, c.gid)) hs6::die(e);
         hs6::chain(args.subspan(2));
     }
 
-    // The client may go away at any moment (s6-sudod then sends SIGTERM):
-    // nothing it does cuts a transaction. Its stdout and stderr are ours:
-    // when they are pipes or sockets, non-blocking, so that one it filled
-    // and never reads makes a message fail (EAGAIN) instead of hanging
-    // root with the lock held. (A terminal is left alone: the flag would
-    // be its shell's too.)
-    for (int sig : {SIGTERM, SIGHUP, SIGINT, SIGPIPE}) ::signal(sig, SIG_IGN);
-    for (int fd : {1, 2}) {
-        struct stat st;
-        int const fl = ::fcntl(fd, F_GETFL);
-        if (fl >= 0 && ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
-            ::fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    }
     if (args.size() < 2 || c.lockfile.empty()) hs6::die_usage(USAGE);
     // Empty settings (a variable set but empty in the container) mean the
     // defaults, as in 02-reconcile-profiles.
     c.home = *args[0] ? args[0] : hs6::default_home;
     c.scandir = *args[1] ? args[1] : hs6::default_scandir;
     c.render.home = c.home;
-    hs6::Args const req = args.subspan(2);
-    char const *const client = std::getenv("IPCREMOTEEUID");
+    request = args.subspan(2);
+    client = std::getenv("IPCREMOTEEUID");
 
     hs6::Error e;
     unsigned uid = 0;
@@ -103,13 +130,16 @@ int main(int argc, char const *const *argv)
         e = hs6::fail(hs6::exit_usage, "no client uid (IPCREMOTEEUID): run me under s6-ipcserverd");
     else {
         hs6::SlotRequest r;
-        e = hs6::parse_slot_request(req, r);
-        if (!e) e = hs6::serve_slot_request(c, static_cast<uid_t>(uid), r);
+        e = hs6::parse_slot_request(request, r);
+        if (!e) {
+            serving = true;
+            e = hs6::serve_slot_request(c, static_cast<uid_t>(uid), r);
+            serving = false;  // every lock is released by now
+        }
     }
-    log_request(logfd, client, req, e.code);
-    if (e) {
-        if (e.what.empty()) return e.code;  // a step's message is already out
-        hs6::die(e);
-    }
-    return 0;
+    log_request(e.code);
+    if (e && !e.what.empty()) hs6::die(e);  // through send_to_client()
+    hs6::before_exit = nullptr;
+    send_to_client(e.code);
+    return e.code;
 }

@@ -130,7 +130,7 @@ TEST_F(Entries, ListProfilesWarnsOnAReadError)
     spit(at("profiles/a/SOUL.md"), "");
     hs6::detail::getdents = failing_getdents;
     testing::internal::CaptureStderr();
-    auto const v = hs6::list_profiles(fd.get(), top);
+    auto const v = hs6::list_profiles(fd.get(), top, 100).entries;
     std::string const err = testing::internal::GetCapturedStderr();
     hs6::detail::getdents = real;
     EXPECT_TRUE(v.empty());
@@ -160,17 +160,8 @@ TEST_F(Entries, StagingNamesAreUniqueAndFitTheRule)
     EXPECT_EQ(name.size(), 255u);
 }
 
-TEST(ProfileCap, BeyondTheCapInByteOrderAreSkipped)
+TEST(ProfileCap, MaxProfilesFromTheEnvironment)
 {
-    std::vector<hs6::ProfileEntry> v;
-    for (char const *n : {"a", "b", "bad.name", "c", "d"}) v.push_back({n, nullptr});
-    v[2].skip = "invalid";
-    EXPECT_EQ(hs6::apply_profile_cap(v, 2), 2u);
-    EXPECT_EQ(v[0].skip, nullptr);
-    EXPECT_EQ(v[1].skip, nullptr);
-    EXPECT_STREQ(v[2].skip, "invalid");
-    EXPECT_STREQ(v[3].skip, "beyond HERMES_MAX_PROFILES");
-    EXPECT_STREQ(v[4].skip, "beyond HERMES_MAX_PROFILES");
     EXPECT_EQ(hs6::max_profiles(nullptr), 100u);
     EXPECT_EQ(hs6::max_profiles(""), 100u);
     EXPECT_EQ(hs6::max_profiles("7"), 7u);

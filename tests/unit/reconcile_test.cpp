@@ -30,10 +30,14 @@ protected:
     }
 
     // list_profiles, with what it printed on stderr.
-    std::vector<hs6::ProfileEntry> list(std::string *err = nullptr)
+    std::vector<hs6::ProfileEntry> list(std::string *err = nullptr, unsigned max = 100)
+    {
+        return listing(err, max).entries;
+    }
+    hs6::ProfileListing listing(std::string *err = nullptr, unsigned max = 100)
     {
         testing::internal::CaptureStderr();
-        auto v = hs6::list_profiles(homefd.get(), home);
+        auto v = hs6::list_profiles(homefd.get(), home, max);
         std::string const e = testing::internal::GetCapturedStderr();
         if (err) *err = e;
         return v;
@@ -177,6 +181,40 @@ TEST_F(ListProfiles, ProfilesThatIsAFileIsEmptyWithAWarning)
     std::string err;
     EXPECT_TRUE(list(&err).empty());
     EXPECT_NE(err.find("warning"), std::string::npos) << err;
+}
+
+// The cap: the first max valid names in byte order are listed, the rest
+// counted, whatever order the directory gives them in.
+TEST_F(ListProfiles, BeyondTheCapInByteOrderAreCounted)
+{
+    for (char const *n : {"e", "c", "a", "bad.name", "d", "b"}) profile(n);
+    std::string err;
+    auto const l = listing(&err, 2);
+    EXPECT_EQ(names(l.entries), (Names{"a", "b", "bad.name"}));
+    EXPECT_EQ(l.entries[2].skip != nullptr, true);
+    EXPECT_EQ(l.beyond_cap, 3u);
+    EXPECT_EQ(l.first_beyond_cap, "c");
+    EXPECT_EQ(l.unlisted_skips, 0u);
+    EXPECT_EQ(err, "");
+    auto const none = listing(nullptr, 0);
+    EXPECT_EQ(names(none.entries), (Names{"bad.name"}));
+    EXPECT_EQ(none.beyond_cap, 5u);
+    EXPECT_EQ(none.first_beyond_cap, "a");
+}
+
+// Skipped entries: the first listed_skips_max in byte order are named,
+// the others counted.
+TEST_F(ListProfiles, SkippedEntriesBeyondTheFirstFewAreCounted)
+{
+    profile("good");
+    for (int i = 0; i < 25; ++i) profile(fmt::format("X{:02}", 24 - i));
+    fsys::create_symlink("/nonexistent", home + "/profiles/Y-link");
+    auto const l = listing();
+    ASSERT_EQ(l.entries.size(), hs6::listed_skips_max + 1);
+    for (unsigned i = 0; i < hs6::listed_skips_max; ++i) EXPECT_EQ(l.entries[i].name, fmt::format("X{:02}", i));
+    EXPECT_EQ(l.entries.back().name, "good");
+    EXPECT_EQ(l.unlisted_skips, 26 - hs6::listed_skips_max);
+    EXPECT_EQ(l.beyond_cap, 0u);
 }
 
 TEST(LoggableName, ValidNamesAreKept)

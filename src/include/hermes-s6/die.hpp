@@ -12,6 +12,11 @@ namespace hs6 {
 // The name every message starts with; each tool sets it first thing.
 extern char const *prog;
 
+// When set, called by die() and die_usage() with the exit code, after the
+// message and before the exit (cleared first: it runs once): a tool that
+// holds its messages back (hermes-slot-server) sends them there.
+extern void (*before_exit)(int code);
+
 // The text of an errno value, as strerror() gives it in the C locale.
 char const *error_text(int err);
 

@@ -24,22 +24,37 @@ struct ProfileEntry {
     char const *skip;   // nullptr: register it; else why it is skipped
 };
 
-// Lists the directories of profiles/ under homefd that hold SOUL.md,
-// sorted. Entries that are not directories, or directories without
-// SOUL.md, are not profiles and are left out quietly; a symlink, the
-// reserved name "default" and invalid names are listed with the reason
-// they are skipped. A missing profiles/ is an empty list; a profiles/
-// that is a symlink or unreadable (also partway) is a warning, and what
-// was read.
-std::vector<ProfileEntry> list_profiles(int homefd, std::string_view home);
+// The skipped entries listed by name (the first ones in byte order); the
+// others are only counted.
+inline constexpr unsigned listed_skips_max = 10;
+
+// The listing of profiles/, bounded by the cap: what the user puts there
+// costs memory, messages and log lines for at most max profiles and
+// listed_skips_max skipped entries, whatever their number.
+struct ProfileListing {
+    // In byte order, merged: the first max valid profiles (skip null), and
+    // the first listed_skips_max entries skipped for their name or type.
+    std::vector<ProfileEntry> entries;
+    unsigned beyond_cap = 0;       // valid profiles after the first max: not listed
+    std::string first_beyond_cap;  // the first of them, in byte order
+    unsigned unlisted_skips = 0;   // skipped entries after the first listed_skips_max
+};
+
+// Lists the directories of profiles/ under homefd that hold SOUL.md.
+// Entries that are not directories, or directories without SOUL.md, are
+// not profiles and are left out quietly; a symlink, the reserved name
+// "default" and invalid names are skipped, with the reason. Of the valid
+// names, the first max in byte order are listed and the rest counted
+// (HERMES_MAX_PROFILES); of the skipped, the first listed_skips_max. The
+// memory it takes is bounded by max, not by the number of entries. A
+// missing profiles/ is an empty list; a profiles/ that is a symlink or
+// unreadable (also partway) is a warning, and what was read.
+ProfileListing list_profiles(int homefd, std::string_view home, unsigned max);
 
 // The cap on profile slots (HERMES_MAX_PROFILES, defaults.hpp): value as
 // a decimal number; null or empty is the default; anything else warns and
 // is the default.
 unsigned max_profiles(char const *value);
-// Marks the profiles to register beyond the first max (in list order,
-// i.e. byte order) as skipped, and returns how many it marked.
-unsigned apply_profile_cap(std::vector<ProfileEntry> &profiles, unsigned max);
 // How many profile slots (directories gateway-NAME, NAME not "default")
 // the scandir open at scandirfd holds, for a run-time register to hold
 // the same cap: count + 1 > max means the cap is reached.
@@ -58,8 +73,11 @@ struct ReconcileOptions {
 
 // Registers the default slot from home, then every profile of
 // list_profiles() in order, at most o.max_profiles of them; appends one
-// line per profile to the boot log (written with the file-system ids
-// uid:gid, by this very process) and prints it on stdout. failed is how
+// line per profile listed to the boot log (written with the file-system
+// ids uid:gid, by this very process, in appends of at most a sixteenth of
+// o.log_max each) and prints it on stdout; what was only counted (beyond
+// the cap, the skipped entries after the first listed_skips_max) is one
+// warning and one line each. failed is how
 // many profiles failed. Run as root, each slot is seeded in the group
 // layout; run as another user (s6-overlay's USER mode) it is not: that
 // user's own s6-supervise makes supervise/ and event/. With dry_run,

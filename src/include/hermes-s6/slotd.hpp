@@ -50,8 +50,11 @@ struct SlotdConfig {
 // (1: already registered; exit_cap: the cap), then s6-svscanctl -a and a
 // wait until s6-supervise holds the slot's lock and its logger's (99 past
 // timeout_ms). unregister: under the lock, unpublish gateway-NAME (an
-// absent slot is success). The transaction runs with SIGTERM, SIGHUP,
-// SIGINT and SIGPIPE ignored: a client that goes away does not cut it.
+// absent slot is success). SIGTERM, SIGHUP and SIGINT (the client went
+// away: s6-sudod's SIGTERM) are noted (client.hpp): before the lock is
+// taken, the request ends at once, 111, nothing changed; once it is
+// taken, the transaction goes on to its end, each step with its own
+// deadline. SIGPIPE is ignored. Every lock is released when it returns.
 Error serve_slot_request(SlotdConfig const &c, uid_t client, SlotRequest const &req);
 
 // At service start: makes the socket's directory (absent: created
