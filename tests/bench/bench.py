@@ -76,7 +76,7 @@ def overlay_command():
     return cmd
 
 
-def render_scripts(cmd, etc):
+def render_scripts(cmd, etc, contenv=True):
     """The bench copy of src/etc: the shebang and PATH of s6-overlay's
     /command (the harness's, also where a script sets PATH itself), this
     tree's binaries, slots rendered without
@@ -102,6 +102,8 @@ def render_scripts(cmd, etc):
             with open(dst, "w") as fh:
                 fh.write(text)
             os.chmod(dst, 0o755 if text.startswith("#!") else 0o644)
+    if not contenv:
+        return
     shutil.rmtree(CONTENV, ignore_errors=True)
     os.makedirs(CONTENV)
     for k, v in {"PATH": f"{cmd}:/usr/bin:/bin", "HOME": "/root", "HOSTNAME": "bench", "LANG": "C.UTF-8",
@@ -564,7 +566,7 @@ def main():
         sys.exit("bench: fatal: the reconcile runs as root (it chowns to uid 65534): run make bench as root")
     COMMAND = overlay_command()
     render_scripts(COMMAND, ETC)
-    render_scripts("/command", ETC_IMAGE)
+    render_scripts("/command", ETC_IMAGE, contenv=False)
     # HERMES_MAX_PROFILES: the cap (default 100) would skip the profiles
     # past the 100th, and py-reconcile registers them all: the bench
     # compares the same work, every profile of the volume.
