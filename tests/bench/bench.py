@@ -277,8 +277,15 @@ def targets(results, base):
         return out
 
     def front():
-        return per_profile(TARGET_FRONT_AT) + [f"execs before hermes-register-slots: {front_execs(base)} "
-                                                f"(strace -f -c of 02 on the root profile alone)"]
+        noop = os.path.join(TOP, B, "bench", "noop")
+        spawn = statistics.median(run([noop])[0] for _ in range(40)) * 1e3
+        k = front_execs(base)
+        m = med[TARGET_FRONT_AT]
+        return per_profile(TARGET_FRONT_AT) + [
+            f"execs before hermes-register-slots: {k} (strace -f -c of 02 on the root profile alone), "
+            f"{(m['toolset'] - m['register']) * 1e3 / max(k, 1):.2f} ms each; a static no-op spawns in {spawn:.2f} ms here",
+            f"at most {TARGET_FRONT_RATIO}x means the whole chain before it in "
+            f"{(TARGET_FRONT_RATIO - 1) * m['register'] * 1e3:.2f} ms"]
 
     for n in results:
         speed = med[n]["python"] / med[n]["toolset"]
