@@ -17,6 +17,10 @@ SHEBANGDIR_TEST := /usr/bin
 # nothing in the test copy (Debian has no with-contenv). @NOCONTENV@: nothing
 # when installed, -E in the test copy (slots rendered without with-contenv).
 WITHCONTENV ?= with-contenv
+# @CONTENV@ (02 alone): with-contenv's effect in one exec, s6-envdir on
+# s6-overlay's saved environment when installed; nothing in the test copy;
+# the bench's own environment dir in the bench copy.
+CONTENV ?= s6-envdir -I -Lf -- /run/s6/container_environment
 
 # The object of DIR/NAME.cpp is $(B)/obj/DIR/NAME.o, whatever DIR.
 LIB_SRCS := $(wildcard src/lib/*.cpp)
@@ -103,15 +107,16 @@ $(B)/bin/%: $(B)/obj/src/tools/%.o $(BIN_LIBS)
 	$(Q)$(CXX) $(LDFLAGS_CONF) $< -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
 
 # Scripts: substitute where execlineb and our binaries live.
-# $(call render,SHEBANGDIR,BINDIR,WITHCONTENV,RENDER-FLAGS)
-render = sed -e 's|@SHEBANGDIR@|$(1)|g' -e 's|@BINDIR@|$(2)|g' -e 's|@WITHCONTENV@|$(3)|g' -e 's|@NOCONTENV@|$(4)|g' $< > $@ \
+# $(call render,SHEBANGDIR,BINDIR,WITHCONTENV,RENDER-FLAGS,CONTENV)
+render = sed -e 's|@SHEBANGDIR@|$(1)|g' -e 's|@BINDIR@|$(2)|g' -e 's|@WITHCONTENV@|$(3)|g' -e 's|@NOCONTENV@|$(4)|g' \
+	-e 's|@CONTENV@|$(5)|g' $< > $@ \
 	&& if head -c2 $< | grep -q '\#!'; then chmod 0755 $@; else chmod 0644 $@; fi
 
 # As installed: configure's paths, with-contenv.
 $(B)/etc/%: src/etc/% config.mak
 	@mkdir -p $(@D)
 	$(call say,SED,$@)
-	$(Q)$(call render,$(shebangdir),$(bindir),$(WITHCONTENV),)
+	$(Q)$(call render,$(shebangdir),$(bindir),$(WITHCONTENV),,$(CONTENV))
 
 # The test copy: Debian's execlineb wrapper and this tree's binaries.
 $(B)/test/etc/%: src/etc/% config.mak
@@ -119,13 +124,8 @@ $(B)/test/etc/%: src/etc/% config.mak
 	$(call say,SED,$@)
 	$(Q)$(call render,$(SHEBANGDIR_TEST),$(CURDIR)/$(B)/bin,,-E)
 
-# The bench copy: the real execlineb binary (as s6-overlay's /command has
-# it; Debian's /usr/bin/execlineb is a script that execs it) and this
-# tree's binaries.
-$(B)/bench/etc/%: src/etc/% config.mak
-	@mkdir -p $(@D)
-	$(call say,SED,$@)
-	$(Q)$(call render,/usr/lib/execline/bin,$(CURDIR)/$(B)/bin,,-E)
+# The bench copy ($(B)/bench/etc) is rendered by tests/bench/bench.py
+# itself, for s6-overlay's /command as the harness's build has it.
 
 # Unit tests: GoogleTest on the library, linked dynamically. configure
 # does not look for GoogleTest: only the tests need it, and make check
@@ -201,7 +201,7 @@ demo:
 
 bench:
 	@sh package/ensure-deps bench
-	@$(MAKE) --no-print-directory all $(addprefix $(B)/bench/etc/,$(ETC_TARGETS))
+	@$(MAKE) --no-print-directory all
 	@B=$(B) sh tests/bench/run
 
 # Every file with its mode from package/modes (package/install).

@@ -51,6 +51,15 @@ UmaskZero::~UmaskZero()
     known_umask = old_known_;
 }
 
+bool exact_modes() { return known_umask == 0; }
+
+bool only_mine(int dirfd)
+{
+    struct stat st;
+    return ::fstat(dirfd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+           !(st.st_mode & (S_IWGRP | S_IWOTH | S_ISGID));
+}
+
 Fd open_dir(int dirfd, char const *name)
 {
     std::string const n(strip_trailing_slashes(name));
@@ -226,12 +235,18 @@ bool write_file(int dirfd, char const *name, std::string_view content, mode_t mo
     return fd && write_all(fd.get(), content) && (exact || ::fchmod(fd.get(), mode) == 0);
 }
 
-bool read_fd(int fd, std::size_t max, std::string &out)
+bool read_fd(int fd, std::size_t max, std::string &out, std::size_t size)
 {
     out.clear();
     char buf[8192];
     for (;;) {
-        ssize_t const r = ::read(fd, buf, sizeof buf);
+        // Ask for one byte more than the size stat gave: a read that comes
+        // back short with the whole size in hand is the end of a file that
+        // did not change, without the read() that would return 0.
+        std::size_t want = sizeof buf;
+        if (size != read_size_unknown && out.size() <= size && size - out.size() < sizeof buf)
+            want = size - out.size() + 1;
+        ssize_t const r = ::read(fd, buf, want);
         if (r < 0) {
             if (errno == EINTR) continue;
             return false;
@@ -242,6 +257,7 @@ bool read_fd(int fd, std::size_t max, std::string &out)
             return false;
         }
         out.append(buf, static_cast<std::size_t>(r));
+        if (size != read_size_unknown && static_cast<std::size_t>(r) < want && out.size() >= size) return true;
     }
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
 #include <vector>
 #include <unistd.h>
 
@@ -26,10 +27,12 @@ struct Plan {
     Entry supervise, control, event;
 };
 
-Plan plan_for(Layout const &l)
+// The layout table. me and my_gid are the ids this process creates
+// entries with: geteuid() and getegid(), or -1 for "as created" (the
+// fresh seed, which then changes an entry's ids only where the table
+// differs from what mkdirat gave it).
+Plan plan_for(Layout const &l, uid_t me, gid_t my_gid)
 {
-    uid_t const me = ::geteuid();
-    gid_t const my_gid = ::getegid();
     if (l.model == Layout::Model::owner)
         return {me, my_gid, {l.uid, l.gid, 0755}, {l.uid, l.gid, 0660}, {l.uid, l.gid, 03730}};
     gid_t const event_gid = l.event_group ? l.gid : my_gid;
@@ -242,13 +245,62 @@ Error seed_dir(int dirfd, std::string const &path, Layout const &l, Plan const &
     return ok();
 }
 
+// The fresh seed (seed_fresh_slot): the calls per entry, and why each is
+// there. Nothing is checked or re-opened: the service dir was made by this
+// process a moment ago in a directory only its user can write, so every
+// name in it is one this process made.
+constexpr uid_t as_created_uid = static_cast<uid_t>(-1);
+constexpr gid_t as_created_gid = static_cast<gid_t>(-1);
+
+// fchownat when the table wants other ids than the creator's: the step
+// that opens the entry to the group, so it comes after the entry is
+// complete.
+bool give_ids(int dirfd, char const *name, Entry const &e)
+{
+    if (e.uid == as_created_uid && e.gid == as_created_gid) return true;
+    return ::fchownat(dirfd, name, e.uid, e.gid, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// One service dir's skeleton, the names relative to dirfd (prefix "" or
+// "log/"): 6 calls in the group layout, 7 with -e.
+Error seed_fresh_dir(int dirfd, std::string const &prefix, std::string const &path, Plan const &p)
+{
+    std::string const sup = prefix + "supervise", ctl = sup + "/control", ev = prefix + "event";
+    // supervise/ with its final mode (0710): its group is ours until
+    // give_ids, so no one else enters it before control is there.
+    if (::mkdirat(dirfd, sup.c_str(), p.supervise.mode) < 0) return fail_sys(exit_sys, "mkdir {}/supervise", path);
+    // control with its final mode, then its group (0620 root:GID).
+    if (::mknodat(dirfd, ctl.c_str(), S_IFIFO | p.control.mode, 0) < 0)
+        return fail_sys(exit_sys, "mkfifo {}/supervise/control", path);
+    if (!give_ids(dirfd, ctl.c_str(), p.control)) return fail_sys(exit_sys, "chown {}/supervise/control", path);
+    // Last, supervise/ to the group.
+    if (!give_ids(dirfd, sup.c_str(), p.supervise)) return fail_sys(exit_sys, "chown {}/supervise", path);
+    // event/: mkdir keeps the sticky bit but drops setgid: fchmodat adds
+    // it, after the ids (only with -e, or the owner layout, are they not
+    // the creator's).
+    if (::mkdirat(dirfd, ev.c_str(), p.event.mode & 01777) < 0) return fail_sys(exit_sys, "mkdir {}/event", path);
+    if (!give_ids(dirfd, ev.c_str(), p.event)) return fail_sys(exit_sys, "chown {}/event", path);
+    if ((p.event.mode & ~01777) && ::fchmodat(dirfd, ev.c_str(), p.event.mode, 0) < 0)
+        return fail_sys(exit_sys, "chmod {}/event", path);
+    return ok();
+}
+
 } // namespace
+
+Error seed_fresh_slot(int svcfd, std::string_view path, Layout const &layout)
+{
+    if (!exact_modes()) return fail(exit_sys, "seed {}: the umask is not known to be 0", path);
+    Plan const plan = plan_for(layout, as_created_uid, as_created_gid);
+    std::string const p(path);
+    if (Error e = seed_fresh_dir(svcfd, "", p, plan)) return e;
+    return seed_fresh_dir(svcfd, "log/", p + "/log", plan);
+}
 
 Error seed_supervise(int svcfd, char const *name, Layout const &layout)
 {
     std::string const path(name);
     std::string const log_path = path + "/log";
-    Plan const plan = plan_for(layout);
+    Plan const plan = plan_for(layout, ::geteuid(), ::getegid());
 
     // log/ counts when it is a directory; a symlink there is refused.
     Fd log;

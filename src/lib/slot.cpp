@@ -195,8 +195,11 @@ Error staging_problem(std::string_view base, std::string_view path)
     return ok();
 }
 
-Error render_into(int dirfd, std::string_view profile, RenderOptions const &o, bool up, std::string_view path)
+Error render_into(int dirfd, std::string_view profile, RenderOptions const &o, bool up, std::string_view path,
+                  bool private_dir)
 {
+    // Each file: openat O_CREAT|O_EXCL with its mode (exact under
+    // UmaskZero, else an fchmod after), one write, close; down: no write.
     if (!write_file(dirfd, "type", "longrun\n", 0644)) return fail_sys(exit_sys, "write {}/type", path);
     if (!write_file(dirfd, "run", render_run(profile, o), 0755)) return fail_sys(exit_sys, "write {}/run", path);
     if (!write_file(dirfd, "finish", render_finish(o), 0755)) return fail_sys(exit_sys, "write {}/finish", path);
@@ -204,11 +207,19 @@ Error render_into(int dirfd, std::string_view profile, RenderOptions const &o, b
     // SIGTERM this long after it (a teardown waits on the supervisor).
     if (!write_file(dirfd, "timeout-kill", timeout_kill_text, 0644))
         return fail_sys(exit_sys, "write {}/timeout-kill", path);
+    if (!up && !write_file(dirfd, "down", "", 0644)) return fail_sys(exit_sys, "write {}/down", path);
+    if (private_dir && exact_modes()) {
+        // No one else can rename or replace log/ (see only_mine()): one
+        // mkdirat with its mode, and log/run by its path.
+        if (::mkdirat(dirfd, "log", 0755) < 0) return fail_sys(exit_sys, "mkdir {}/log", path);
+        if (!write_file(dirfd, "log/run", render_log_run(profile, o), 0755))
+            return fail_sys(exit_sys, "write {}/log/run", path);
+        return ok();
+    }
     Fd log;
     if (!new_dir(dirfd, "log", log)) return fail_sys(exit_sys, "mkdir {}/log", path);
     if (!write_file(log.get(), "run", render_log_run(profile, o), 0755))
         return fail_sys(exit_sys, "write {}/log/run", path);
-    if (!up && !write_file(dirfd, "down", "", 0644)) return fail_sys(exit_sys, "write {}/down", path);
     return ok();
 }
 

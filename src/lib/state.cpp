@@ -170,8 +170,9 @@ std::string too_large() { return fmt::format("larger than {} bytes", state_file_
 // Opens the state file name under dirfd (absolute names: from /), with no
 // symlink followed in a relative name and none at the last component of an
 // absolute one, and only when it is a small regular file. On failure,
-// problem says why and missing tells a plain ENOENT.
-Fd open_state_file(int dirfd, std::string_view name, std::string &problem, bool &missing)
+// problem says why and missing tells a plain ENOENT; size is the opened
+// file's size.
+Fd open_state_file(int dirfd, std::string_view name, std::string &problem, bool &missing, std::size_t &size)
 {
     missing = false;
     name = strip_trailing_slashes(name);
@@ -244,6 +245,7 @@ Fd open_state_file(int dirfd, std::string_view name, std::string &problem, bool 
         problem = "replaced while being opened";
         return Fd();
     }
+    size = static_cast<std::size_t>(now.st_size);
     return fd;
 }
 
@@ -323,11 +325,14 @@ std::string read_state(int dirfd, char const *profiledir, char const *file)
     std::string const path = name[0] == '/' ? std::string(name) : join_path(profiledir, name);
     std::string problem;
     bool missing;
-    Fd fd = open_state_file(dirfd, name, problem, missing);
+    std::size_t size = 0;
+    // lstat, open, fstat (open_state_file), one read, close: the
+    // checks before and after the open are the user's file's.
+    Fd fd = open_state_file(dirfd, name, problem, missing, size);
     std::string state = state_none;
     if (fd) {
         std::string content;
-        if (read_fd(fd.get(), state_file_max, content)) state = parse_state(content, problem);
+        if (read_fd(fd.get(), state_file_max, content, size)) state = parse_state(content, problem);
         else problem = errno == EFBIG ? too_large() : unable("read", errno);
     } else if (missing && !file) {
         return state;  // a profile that never ran a gateway has no state file

@@ -34,6 +34,9 @@ int main(int argc, char const *const *argv)
     o.uid = ids.uid;
     o.gid = ids.gid;
     o.max_profiles = hs6::max_profiles(std::getenv("HERMES_MAX_PROFILES"));
+    // As -n, from the environment: 02-reconcile-profiles then needs no
+    // exec of its own to choose.
+    if (char const *d = std::getenv("HERMES_RECONCILE_DRY_RUN"); d && d[0] == '1' && !d[1]) o.dry_run = true;
     // An empty home or scandir (a variable set but empty, which execline's
     // importas -D keeps) means the default, as ${HERMES_HOME:-...} does in log/run.
     char const *const home = *args[0] ? args[0] : hs6::default_home;

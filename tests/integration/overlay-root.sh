@@ -134,3 +134,17 @@ EOF2
   check "overlay root, hermes-slotd: nothing written to /etc" sh -c "[ -f '$O3/etc-upper' ] && [ ! -s '$O3/etc-upper' ]"
 }
 slotd_checks
+
+# ---- boot 4: the container's environment reaches 02 (s6-envdir on
+# /run/s6/container_environment, not with-contenv): a dry run asked for
+# with -e, and the volume at a HERMES_HOME of its own
+V4=$T/vol4
+ov_volume "$V4"
+O4=$T/boot4
+ov_booted "overlay root, boot 4" "a dry run asked for through the container's environment" "$O4" \
+  --bind "$V4:/srv/vol4:rw" -e HERMES_HOME=/srv/vol4 -e HERMES_RECONCILE_DRY_RUN=1 -- /hs6-test/check
+check "overlay root, boot 4: 02 sees HERMES_HOME and HERMES_RECONCILE_DRY_RUN from the container (dry-run lines)" \
+  sh -c "grep -q 'dry run: profile=alpha prior_state=running action=started' '$O4/console.log'"
+slots4=$(ov_gateway_slots "$O4")
+check "overlay root, boot 4: nothing registered, nothing written to the volume" \
+  sh -c "[ -z '$slots4' ] && [ ! -e '$V4/logs/container-boot.log' ] && [ -e '$V4/gateway.pid' ]"

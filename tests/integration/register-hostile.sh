@@ -165,3 +165,30 @@ if is_root; then
 else
   skip "USER mode: needs root (to become another user)"
 fi
+
+# --- issue 18: in a private scandir (root's, written by no one else) the
+# slots are built without re-opening or re-checking what root just made;
+# in one that others can write (0775, or setgid), the careful path checks
+# every entry. Both give the same trees, entry for entry.
+if is_root; then
+  H=$T/trees
+  mkdir -p "$H/profiles/a" "$H/profiles/b"; : > "$H/profiles/a/SOUL.md"; : > "$H/profiles/b/SOUL.md"
+  printf '{"desired_state":"running"}\n' > "$H/profiles/a/gateway_state.json"
+  chown -R "$U:$U" "$H"
+  for m in 0755 0775 2755; do
+    S=$T/trees-scan-$m; mkdir -p "$S"; chmod "$m" "$S"
+    "$R" -u "$U" -g "$U" -E -b /usr/bin "$H" "$S" >/dev/null 2>&1 || fail "trees: register-slots in a $m scandir failed"
+    (cd "$S" && find gateway-* -printf '%y %U:%G %m %p\n' | LC_ALL=C sort) > "$T/trees-$m"
+  done
+  check "private scandir: the group layout, down only for b" \
+    sh -c "grep -qx 'd 0:$U 710 gateway-a/supervise' '$T/trees-0755' && grep -qx 'p 0:$U 620 gateway-b/log/supervise/control' '$T/trees-0755' &&
+           grep -qx 'd 0:0 3730 gateway-a/log/event' '$T/trees-0755' && grep -qx 'f 0:0 644 gateway-b/down' '$T/trees-0755' &&
+           ! grep -q 'gateway-a/down' '$T/trees-0755'"
+  check "a group-writable scandir (careful path): the same trees" cmp -s "$T/trees-0755" "$T/trees-0775"
+  # (a setgid scandir gives its group to what is made in it: the careful
+  # path's explicit ids are checked, not the group of the slot dirs)
+  check "a setgid scandir (careful path): the same skeleton" \
+    sh -c "grep -E 'supervise|event' '$T/trees-0755' > '$T/sk-a'; grep -E 'supervise|event' '$T/trees-2755' > '$T/sk-b'; cmp -s '$T/sk-a' '$T/sk-b'"
+else
+  skip "private and shared scandirs: needs root"
+fi

@@ -387,6 +387,43 @@ TEST_F(FsTest, ReadFdStopsAtTheLimit)
     EXPECT_EQ(errno, EFBIG);
 }
 
+// With the size fstat gave, the whole file in one read() (the short read
+// ends it), and a file that grew since is still read whole.
+TEST_F(FsTest, ReadFdWithTheSize)
+{
+    for (std::size_t n : {std::size_t(0), std::size_t(28), std::size_t(8191), std::size_t(8192), std::size_t(30000)}) {
+        spit(at("f"), std::string(n, 'z'));
+        std::string out;
+        hs6::Fd f = hs6::open_at(fd.get(), "f", O_RDONLY);
+        ASSERT_TRUE(hs6::read_fd(f.get(), 65536, out, n)) << n;
+        EXPECT_EQ(out, std::string(n, 'z')) << n;
+        hs6::Fd g = hs6::open_at(fd.get(), "f", O_RDONLY);
+        ASSERT_TRUE(hs6::read_fd(g.get(), 65536, out, n / 2)) << n << " (grown)";
+        EXPECT_EQ(out.size(), n) << n << " (grown)";
+    }
+}
+
+// only_mine: ours and written by no one else, not setgid.
+TEST_F(FsTest, OnlyMine)
+{
+    ASSERT_EQ(::mkdir(at("d").c_str(), 0755), 0);
+    auto mine = [&](mode_t mode) {
+        EXPECT_EQ(::chmod(at("d").c_str(), mode), 0);
+        hs6::Fd d = hs6::open_dir(fd.get(), "d");
+        return hs6::only_mine(d.get());
+    };
+    EXPECT_TRUE(mine(0755));
+    EXPECT_TRUE(mine(0700));
+    EXPECT_FALSE(mine(0775));
+    EXPECT_FALSE(mine(0757));
+    EXPECT_FALSE(mine(01777));
+    EXPECT_FALSE(mine(02755));
+    if (::geteuid() == 0) {
+        EXPECT_EQ(::chown(at("d").c_str(), 65534, 65534), 0);
+        EXPECT_FALSE(mine(0755)) << "owned by another user";
+    }
+}
+
 TEST(FsNames, BaseNameAndDirName)
 {
     EXPECT_EQ(hs6::base_name("/run/service/gateway-a"), "gateway-a");

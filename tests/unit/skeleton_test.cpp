@@ -3,6 +3,8 @@
 // symlink.
 #include <hermes-s6/skeleton.hpp>
 
+#include <hermes-s6/fs.hpp>
+
 #include <gtest/gtest.h>
 
 #include "error_check.hpp"
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -250,6 +253,62 @@ TEST_F(Skeleton, ThroughAnOpenDirfd)
     ::close(fd);
     expect_group_layout(svc);
     expect_group_layout(log);
+}
+
+// ---- the fresh seed of a staging dir (seed_fresh_slot) ----------------------
+
+// The same layouts as seed_supervise, in every model, on the fresh service
+// dir svc (with its log/) under UmaskZero, whatever the umask was.
+TEST_F(Skeleton, FreshSeedGivesTheSameLayouts)
+{
+    struct Case {
+        char const *what;
+        hs6::Layout layout;
+        bool owner, event_group;
+    };
+    std::vector<Case> cases{{"group", group_layout(), false, false}, {"group -e", group_layout(true), false, true}};
+    if (am_root()) cases.push_back({"owner", owner_layout(), true, false});
+    for (auto const &c : cases) {
+        SCOPED_TRACE(c.what);
+        remove_skeletons();
+        ::umask(077);
+        int const fd = ::open(svc.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        {
+            hs6::UmaskZero exact;
+            EXPECT_OK(hs6::seed_fresh_slot(fd, "svc", c.layout));
+        }
+        ::close(fd);
+        ::umask(022);
+        for (std::string const &d : {svc, log}) {
+            if (c.owner) expect_owner_layout(d);
+            else expect_group_layout(d, c.event_group);
+        }
+    }
+}
+
+// Outside a UmaskZero the modes are not known: an Error, nothing made.
+TEST_F(Skeleton, FreshSeedNeedsExactModes)
+{
+    int const fd = ::open(svc.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_ERROR(hs6::seed_fresh_slot(fd, "svc", group_layout()), 111, "the umask is not known to be 0");
+    ::close(fd);
+    expect_nothing_created();
+}
+
+// It is for a dir just made: an entry already there is a failure, never
+// reused.
+TEST_F(Skeleton, FreshSeedNeverReuses)
+{
+    ASSERT_EQ(::mkdir((svc + "/supervise").c_str(), 0777), 0);
+    int const fd = ::open(svc.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    {
+        hs6::UmaskZero exact;
+        EXPECT_ERROR(hs6::seed_fresh_slot(fd, "svc", group_layout()), 111, "unable to mkdir svc/supervise: File exists");
+    }
+    ::close(fd);
 }
 
 // ---- idempotency and fix mode --------------------------------------------------

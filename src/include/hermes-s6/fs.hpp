@@ -112,8 +112,10 @@ bool write_nopipe(int fd, std::string_view data);
 bool write_file(int dirfd, char const *name, std::string_view content, mode_t mode);
 
 // Reads the whole of an open regular file into out, failing with EFBIG when
-// it is larger than max bytes.
-bool read_fd(int fd, std::size_t max, std::string &out);
+// it is larger than max bytes. size, when known (fstat's st_size), spares
+// the last read(): a short read once size bytes are in is the end.
+inline constexpr std::size_t read_size_unknown = static_cast<std::size_t>(-1);
+bool read_fd(int fd, std::size_t max, std::string &out, std::size_t size = read_size_unknown);
 
 // Calls fn(name, d_type) for each entry of the directory open at dirfd,
 // "." and ".." left out, reading from the fd's offset (the start, for a
@@ -151,6 +153,17 @@ private:
     mode_t old_;
     int old_known_;
 };
+
+// Whether a UmaskZero is alive: every create then gets its mode exactly.
+bool exact_modes();
+
+// Whether the directory open at dirfd can be written by this process's
+// user only: owned by the effective uid, no write bit for group or
+// others, and not setgid (entries made in it get this process's group).
+// Then no one else can rename, replace or add a name in it, nor in a
+// directory this process makes there with no write bit for others: such
+// a directory's names can be used as paths, with nothing to check.
+bool only_mine(int dirfd);
 
 // One read of a directory: the raw getdents64 call, behind a pointer so
 // that a test can make it fail.

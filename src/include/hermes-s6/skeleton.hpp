@@ -2,6 +2,7 @@
 // hermes-seed-supervise).
 #pragma once
 
+#include <string_view>
 #include <sys/types.h>
 
 #include <hermes-s6/error.hpp>
@@ -25,6 +26,15 @@ struct Layout {
 // a staging dir).
 [[nodiscard]] Error seed_supervise(int svcfd, char const *name, Layout const &layout);
 
+// The skeleton of a service dir that this process has just made, with its
+// log/ directory, inside a directory that only this process's user can
+// write (a staging dir in a private scandir): nothing in it can be anyone
+// else's, so entries are created with their final modes and their ids
+// set by name (fchownat, fchmodat), with no check and no re-open (6 system
+// calls per directory). Only under UmaskZero (else an Error). An Error 111
+// on a failed call; what was made stays (the caller removes the staging
+// dir). path is used in messages.
+[[nodiscard]] Error seed_fresh_slot(int svcfd, std::string_view path, Layout const &layout);
 // Opens servicedir without following a symlink, refuses (Error 100) the
 // root directory and a scan directory (one that holds .s6-svscan), then
 // seed_supervise().

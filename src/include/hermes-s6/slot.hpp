@@ -75,8 +75,11 @@ std::string render_log_run(std::string_view profile, RenderOptions const &o);
 // Writes the slot's files into the empty directory open at dirfd, starting
 // up or down as told, with nothing checked (render_slot's checks are the
 // caller's). On failure, what was written stays: the caller removes it.
+// private_dir: the directory at dirfd was made by this process inside one
+// that only_mine() (fs.hpp) holds true of, under UmaskZero: log/ is made
+// with one mkdirat and log/run written through its path, not re-opened.
 [[nodiscard]] Error render_into(int dirfd, std::string_view profile, RenderOptions const &o, bool up,
-                                std::string_view path);
+                                std::string_view path, bool private_dir = false);
 
 // Creates a staging dir for profile under parentfd that no other
 // operation uses: .gateway-NAME.XXX (profile.hpp, staging_name), XXX three
