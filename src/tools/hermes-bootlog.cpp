@@ -11,7 +11,7 @@
 
 static char const USAGE[] = "hermes-bootlog [ -s maxbytes ] [ -u uid -g gid | -U ] logfile words...";
 
-int main(int argc, char const *const *argv)
+int hermes_bootlog_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-bootlog";
     std::size_t maxbytes = hs6::bootlog_max_default;

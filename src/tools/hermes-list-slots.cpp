@@ -13,7 +13,7 @@
 
 static char const USAGE[] = "hermes-list-slots [ -j ] [ scandir ]";
 
-int main(int argc, char const *const *argv)
+int hermes_list_slots_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-list-slots";
     bool json = false;

@@ -8,7 +8,7 @@
 
 static char const USAGE[] = "hermes-publish-slot [ -f ] [ -t ms ] stagingdir slotdir [ prog... ]";
 
-int main(int argc, char const *const *argv)
+int hermes_publish_slot_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-publish-slot";
     bool force = false;

@@ -41,7 +41,7 @@ void log_request(int fd, char const *client, hs6::Args req, int code)
 
 } // namespace
 
-int main(int argc, char const *const *argv)
+int hermes_slot_server_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-slot-server";
     hs6::SlotdConfig c;

@@ -11,7 +11,7 @@
 
 static char const USAGE[] = "hermes-slot [ -s socket ] register NAME [ up | down ] | unregister NAME";
 
-int main(int argc, char const *const *argv)
+int hermes_slot_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-slot";
     char const *socket = std::getenv("HERMES_SLOTD_SOCKET");
