@@ -158,8 +158,7 @@ fuzz: test-build
 
 demo:
 	@sh package/ensure-deps demo
-	@$(MAKE) --no-print-directory all $(ETC_TEST)
-	@B=$(B) sh example/demo
+	@B=$(B) MAKE="$(MAKE)" sh example/demo
 
 bench:
 	@sh package/ensure-deps bench
