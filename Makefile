@@ -86,10 +86,16 @@ $(MC)/hermes-s6: $(B)/obj/src/multicall/hermes-s6.o $(TOOL_OBJS) $(BIN_LIBS)
 $(addprefix $(MC)/,$(BIN_TARGETS)): | $(MC)/hermes-s6
 	ln -sf hermes-s6 $@
 multicall: $(MC_BINS) $(addprefix $(B)/multicall/test/etc/,$(ETC_TARGETS))
-# The test copy of the scripts for the multicall binaries (tests/integration/multicall.sh).
-$(B)/multicall/test/etc/%: src/etc/% config.mak
+# The test copy of the scripts for the multicall binaries (tests/integration/multicall.sh),
+# rendered again when the tree has moved (tests/run's world-searchable copy).
+$(B)/multicall/test/etc/%: src/etc/% config.mak $(B)/multicall/test/tree
 	@mkdir -p $(@D)
 	$(call render,$(SHEBANGDIR_TEST),$(CURDIR)/$(MC),,-E)
+$(B)/multicall/test/tree: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(CURDIR)" ] || echo "$(CURDIR)" > $@
+FORCE:
+.PHONY: FORCE
 test-build: multicall
 test-etc: $(addprefix $(B)/multicall/test/etc/,$(ETC_TARGETS))
 # (The rule above is a static pattern rule: as a plain pattern rule, whose
