@@ -47,7 +47,7 @@ Q := @
 say = @printf '  %-6s %s\n' '$(1)' '$(2)';
 endif
 
-.PHONY: all clean distclean install check demo bench fuzz dist etc test-build test-etc
+.PHONY: all clean distclean install check demo bench fuzz dist etc test-build test-etc multicall
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(ETC)
@@ -101,10 +101,63 @@ $(B)/$(LIB_TARGET): $(LIB_OBJS)
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
-$(B)/bin/%: $(B)/obj/src/tools/%.o $(BIN_LIBS)
+$(B)/bin/%: $(B)/obj/src/tools/%.o $(B)/obj/main/%.o $(BIN_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
-	$(Q)$(CXX) $(LDFLAGS_CONF) $< -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
+	$(Q)$(CXX) $(LDFLAGS_CONF) $(filter %.o,$^) -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
+
+# ---- multicall: one binary per tool, or one binary for all ----
+# src/tools/NAME.cpp defines NAME_main (hyphens as underscores), not main.
+# A tool's own binary is its object and src/multicall/one.cpp compiled for
+# it; the multicall binary hermes-s6 is every tool's object and
+# src/multicall/hermes-s6.cpp, which picks the tool by the name it was run
+# as, and each tool is a symlink to it. Both link the same objects, so
+# `make multicall` (into $(B)/multicall/bin, for make check and make dist)
+# costs one link. ./configure --enable-multicall makes the multicall
+# layout what make all and make install build, in $(B)/bin.
+VERSION := $(shell sed -n 's/^version=//p' package/info)
+MAIN_FLAGS := -DHS6_VERSION=\"$(VERSION)\"
+MC := $(if $(filter yes,$(MULTICALL)),$(B)/bin,$(B)/multicall/bin)
+MC_BINS := $(MC)/hermes-s6 $(addprefix $(MC)/,$(BIN_TARGETS))
+ifeq ($(MULTICALL),yes)
+BINS := $(MC_BINS)
+endif
+$(BIN_TARGETS:%=$(B)/obj/main/%.o): $(B)/obj/main/%.o: src/multicall/one.cpp package/info config.mak
+	@mkdir -p $(@D)
+	$(call say,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS_ALL) $(MAIN_FLAGS) -DHS6_TOOL_NAME=\"$*\" -DHS6_TOOL_MAIN=$(subst -,_,$*)_main -c $< -o $@
+$(B)/gen/multicall-tools.h: package/targets.mak
+	@mkdir -p $(@D)
+	@rm -f $@.tmp
+	@$(foreach t,$(BIN_TARGETS),printf 'HS6_TOOL("%s", %s_main)\n' $(t) $(subst -,_,$(t)) >> $@.tmp;)
+	@mv $@.tmp $@
+$(B)/obj/src/multicall/hermes-s6.o: CXXFLAGS_ALL += -I$(B)/gen $(MAIN_FLAGS)
+$(B)/obj/src/multicall/hermes-s6.o: $(B)/gen/multicall-tools.h package/info
+$(MC)/hermes-s6: $(B)/obj/src/multicall/hermes-s6.o $(TOOL_OBJS) $(BIN_LIBS)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CXX) $(LDFLAGS_CONF) $(filter %.o,$^) -o $@ $(BIN_LIBS) $(LDLIBS_CONF)
+$(addprefix $(MC)/,$(BIN_TARGETS)): | $(MC)/hermes-s6
+	$(Q)ln -sf hermes-s6 $@
+multicall: $(MC_BINS) $(addprefix $(B)/multicall/test/etc/,$(ETC_TARGETS))
+# The test copy of the scripts for the multicall binaries (tests/integration/multicall.sh),
+# rendered again when the tree has moved (tests/run's world-searchable copy).
+$(B)/multicall/test/etc/%: src/etc/% config.mak $(B)/multicall/test/tree
+	@mkdir -p $(@D)
+	$(call say,SED,$@)
+	$(Q)$(call render,$(SHEBANGDIR_TEST),$(CURDIR)/$(MC),,-E)
+$(B)/multicall/test/tree: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(CURDIR)" ] || echo "$(CURDIR)" > $@
+FORCE:
+.PHONY: FORCE
+test-build: multicall
+test-etc: $(addprefix $(B)/multicall/test/etc/,$(ETC_TARGETS))
+# (The rule above is a static pattern rule: as a plain pattern rule, whose
+# source exists for any stem, make would "remake" each .d it includes
+# through its built-in rule "%: %.o".)
+-include $(BIN_TARGETS:%=$(B)/obj/main/%.d) $(B)/obj/src/multicall/hermes-s6.d
+# ---- end of multicall ----
 
 # Scripts: substitute where execlineb and our binaries live.
 # $(call render,SHEBANGDIR,BINDIR,WITHCONTENV,RENDER-FLAGS,CONTENV)
@@ -145,7 +198,7 @@ FUZZ_CXXFLAGS := -std=c++20 -Isrc/include -MMD -MP $(FMT_FLAGS) $(CXXFLAGS_CONF)
 FUZZ_LIB_OBJS := $(FUZZ_LIB:%=$(B)/fuzz/obj/src/lib/%.o)
 FUZZ_OBJS := $(FUZZ_SRCS:%.cpp=$(B)/fuzz/obj/%.o)
 # Objects made on the way to a binary are kept: make then rebuilds only what changed.
-.SECONDARY: $(TOOL_OBJS) $(FUZZ_OBJS) $(FUZZ_LIB_OBJS)
+.SECONDARY: $(TOOL_OBJS) $(FUZZ_OBJS) $(FUZZ_LIB_OBJS) $(BIN_TARGETS:%=$(B)/obj/main/%.o)
 
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined
 ifeq ($(PCH),1)
@@ -196,8 +249,7 @@ fuzz: test-build
 
 demo:
 	@sh package/ensure-deps demo
-	@$(MAKE) --no-print-directory all $(ETC_TEST)
-	@B=$(B) sh example/demo
+	@B=$(B) MAKE="$(MAKE)" sh example/demo
 
 bench:
 	@sh package/ensure-deps bench
@@ -206,7 +258,7 @@ bench:
 
 # Every file with its mode from package/modes (package/install).
 install: all
-	@BIN_TARGETS="$(BIN_TARGETS)" ETC_TARGETS="$(ETC_TARGETS)" sh package/install \
+	@BIN_TARGETS="$(notdir $(BINS))" ETC_TARGETS="$(ETC_TARGETS)" sh package/install \
 	  "$(DESTDIR)" $(B)/bin $(B)/etc "$(bindir)" "$(sysconfdir)" "$(docdir)"
 
 # The scripts alone, as installed (package/dist renders them again for the
@@ -215,9 +267,10 @@ etc: $(ETC)
 
 # The release tarball $(B)/hermes-s6-VERSION-ARCH.tar.gz (+ .sha256), for
 # tar -C / or a Dockerfile ADD, always in the image's layout whatever the
-# configured paths: see package/dist.
+# configured paths: see package/dist. The multicall build; ARCH=aarch64
+# cross-compiles it (package/ensure-deps cross-aarch64 installs what that needs).
 dist: all
-	@B=$(B) MAKE="$(MAKE)" CXX="$(CXX)" STATIC=$(STATIC) shebangdir="$(shebangdir)" \
+	@B=$(B) MAKE="$(MAKE)" CXX="$(CXX)" STATIC=$(STATIC) shebangdir="$(shebangdir)" ARCH="$(ARCH)" \
 	  BIN_TARGETS="$(BIN_TARGETS)" ETC_TARGETS="$(ETC_TARGETS)" sh package/dist
 
 clean:

@@ -23,11 +23,18 @@ char const *profile_name_problem(std::string_view name)
 
 std::string loggable_name(std::string_view name)
 {
+    static char const hex[] = "0123456789abcdef";
     std::string s;
-    for (char c : name.substr(0, 64)) {
+    for (unsigned char c : name.substr(0, 64)) {
         bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                         c == '_' || c == '-';
-        s.push_back(ok ? c : '?');
+        if (ok) {
+            s.push_back(static_cast<char>(c));
+        } else {
+            s += "\\x";
+            s.push_back(hex[c >> 4]);
+            s.push_back(hex[c & 15]);
+        }
     }
     if (name.size() > 64) s += "...";
     return s;

@@ -226,7 +226,7 @@ Error render_into(int dirfd, std::string_view profile, RenderOptions const &o, b
 Error render_slot(int parentfd, char const *staging, std::string_view profile, RenderOptions const &o,
                   std::string_view path)
 {
-    if (char const *why = profile_name_problem(profile)) return fail(exit_usage, "invalid profile name: {}", why);
+    if (char const *why = profile_name_problem(profile)) return fail(exit_usage, "invalid profile name {}: {}", loggable_name(profile), why);
     if (Error e = staging_problem(staging, path)) return e;
     if (char const *why = render_options_problem(o)) return fail(exit_usage, "invalid option: {}", why);
     bool const up = slot_starts_up(profile, o.start, std::getenv("HERMES_GATEWAY_STATE"),
@@ -247,7 +247,7 @@ Error render_slot(int parentfd, char const *staging, std::string_view profile, R
 
 Error render_slot(char const *stagingdir, std::string_view profile, RenderOptions const &o)
 {
-    if (char const *why = profile_name_problem(profile)) return fail(exit_usage, "invalid profile name: {}", why);
+    if (char const *why = profile_name_problem(profile)) return fail(exit_usage, "invalid profile name {}: {}", loggable_name(profile), why);
     std::string const parent = dir_name(stagingdir);
     std::string const base(base_name(stagingdir));
     if (Error e = staging_problem(base, stagingdir)) return e;

@@ -11,7 +11,7 @@
 
 static char const USAGE[] = "hermes-bootlog [ -s maxbytes ] [ -u uid -g gid | -U ] logfile words...";
 
-int main(int argc, char const *const *argv)
+int hermes_bootlog_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-bootlog";
     std::size_t maxbytes = hs6::bootlog_max_default;
@@ -24,6 +24,11 @@ int main(int argc, char const *const *argv)
     }, USAGE);
     if (args.size() < 2) hs6::die_usage(USAGE);
     if (ids.have_uid != ids.have_gid) hs6::die(hs6::exit_usage, "-u and -g go together");
+    // The log file comes first: a relative one is most often the words and
+    // the file swapped (hermes-bootlog hello /path/x.log).
+    if (args[0][0] != '/')
+        hs6::fatal(hs6::exit_usage, "logfile {} is not an absolute path: the log file comes first, then the words",
+                   args[0]);
     auto const words = args.subspan(1);
     for (std::size_t i = 0; i < words.size(); ++i)
         if (char const *why = hs6::bootlog_word_problem(words[i]))

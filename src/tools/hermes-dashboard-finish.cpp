@@ -13,7 +13,7 @@ static char const USAGE[] = "hermes-dashboard-finish [ -v var ] exitcode [ signa
 static constexpr int exit_do_not_restart = 125; // s6-supervise: as if s6-svc -O
 static constexpr char const exitcode_configuration_error[] = "78"; // EX_CONFIG
 
-int main(int argc, char const *const *argv)
+int hermes_dashboard_finish_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-dashboard-finish";
     char const *var = "HERMES_DASHBOARD";

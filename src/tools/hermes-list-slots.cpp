@@ -7,13 +7,15 @@
 #include <hermes-s6/options.hpp>
 #include <hermes-s6/fs.hpp>
 #include <hermes-s6/listing.hpp>
+#include <hermes-s6/profile.hpp>
 
 #include <csignal>
 #include <cstdlib>
+#include <string>
 
 static char const USAGE[] = "hermes-list-slots [ -j ] [ scandir ]";
 
-int main(int argc, char const *const *argv)
+int hermes_list_slots_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-list-slots";
     bool json = false;
@@ -27,7 +29,11 @@ int main(int argc, char const *const *argv)
     ::signal(SIGPIPE, SIG_IGN);
     std::vector<hs6::SlotStatus> slots;
     if (hs6::Error e = hs6::list_slots(scandir, slots)) hs6::die(e);
-    if (!hs6::write_all(1, json ? hs6::slots_json(slots) : hs6::slots_text(slots)))
-        hs6::fatal_sys(hs6::exit_sys, "write to stdout");
+    // Text: a header line, or one line that says there is nothing.
+    std::string out;
+    if (json) out = hs6::slots_json(slots);
+    else if (slots.empty()) out = fmt::format("no gateway slots in {}\n", hs6::escape_control(scandir));
+    else out = "PROFILE STATE PID SECONDS WANT NORMALLY\n" + hs6::slots_text(slots);
+    if (!hs6::write_all(1, out)) hs6::fatal_sys(hs6::exit_sys, "write to stdout");
     return 0;
 }

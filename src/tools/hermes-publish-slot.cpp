@@ -4,11 +4,18 @@
 #include <hermes-s6/chain.hpp>
 #include <hermes-s6/die.hpp>
 #include <hermes-s6/options.hpp>
+#include <hermes-s6/profile.hpp>
 #include <hermes-s6/publish.hpp>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <string>
+#include <string_view>
+#include <unistd.h>
 
 static char const USAGE[] = "hermes-publish-slot [ -f ] [ -t ms ] stagingdir slotdir [ prog... ]";
 
-int main(int argc, char const *const *argv)
+int hermes_publish_slot_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-publish-slot";
     bool force = false;
@@ -18,6 +25,15 @@ int main(int argc, char const *const *argv)
         if (c == 't') lock_ms = hs6::need_uint(arg, "timeout");
     }, USAGE);
     if (args.size() < 2) hs6::die_usage(USAGE);
+    // Without write access to the scandir (a non-root user on root's
+    // /run/service), say so in one line, before the library tries the lock,
+    // then the staging dir's removal, and fails twice.
+    std::string_view const slot = hs6::strip_trailing_slashes(args[1]);
+    auto const slash = slot.rfind('/');
+    std::string const parent = slash == slot.npos ? "." : slash == 0 ? "/" : std::string(slot.substr(0, slash));
+    if (::faccessat(AT_FDCWD, parent.c_str(), W_OK | X_OK, AT_EACCESS) < 0 && (errno == EACCES || errno == EROFS))
+        hs6::fatal(hs6::exit_sys, "unable to publish into {}: {} (it needs write access to the scandir: run it as root)",
+                   parent, hs6::error_text(errno));
     if (hs6::Error e = hs6::publish_slot(args[0], args[1], force, lock_ms)) hs6::die(e);
     hs6::chain(args.subspan(2));
 }

@@ -11,7 +11,7 @@
 
 static char const USAGE[] = "hermes-readstate [ -f file ] [ -v var ] [ -a ] [ -c ] profiledir [ prog... ]";
 
-int main(int argc, char const *const *argv)
+int hermes_readstate_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-readstate";
     char const *file = nullptr;

@@ -11,7 +11,7 @@
 static char const USAGE[] = "hermes-register-slots [ -n ] [ -U | -u uid -g gid ] [ -e ] [ -r user ] [ -x prog ] "
                             "[ -b shebangdir ] [ -E ] [ -l logfile ] [ -s maxbytes ] home scandir [ prog... ]";
 
-int main(int argc, char const *const *argv)
+int hermes_register_slots_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-register-slots";
     hs6::ReconcileOptions o;

@@ -13,7 +13,7 @@
 static char const USAGE[] =
     "hermes-render-slot [ -u | -d ] [ -h home ] [ -r user ] [ -b shebangdir ] [ -E ] [ -x prog ] stagingdir profile [ prog... ]";
 
-int main(int argc, char const *const *argv)
+int hermes_render_slot_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-render-slot";
     hs6::RenderOptions o;

@@ -6,7 +6,7 @@
 
 static char const USAGE[] = "hermes-seed-supervise [ -o ] [ -e ] [ -f ] [ -u uid ] [ -g gid ] [ -U ] servicedir [ prog... ]";
 
-int main(int argc, char const *const *argv)
+int hermes_seed_supervise_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-seed-supervise";
     hs6::Layout layout;

@@ -73,7 +73,7 @@ void send_to_client(int)
 
 } // namespace
 
-int main(int argc, char const *const *argv)
+int hermes_slot_server_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-slot-server";
     // First of all: from here on, nothing reaches the client's fds but

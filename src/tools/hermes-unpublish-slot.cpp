@@ -8,7 +8,7 @@
 
 static char const USAGE[] = "hermes-unpublish-slot [ -t ms ] slotdir [ prog... ]";
 
-int main(int argc, char const *const *argv)
+int hermes_unpublish_slot_main(int argc, char const *const *argv)
 {
     hs6::prog = "hermes-unpublish-slot";
     unsigned timeout = 10000;

@@ -24,10 +24,22 @@ tar -tvzf "$tgz" > "$T/list" || { fail "dist: tar cannot list $tgz"; exit 1; }
 
 # has MODE PATH: the listing has PATH with that mode string and owner 0/0.
 has() { awk -v m="$1" -v p="$2" '$1 == m && $2 == "0/0" && $6 == p { found = 1 } END { exit !found }' "$T/list"; }
+# The multicall build: usr/bin/hermes-s6, and every tool a symlink to it.
+check "dist: usr/bin/hermes-s6 is there, 0755 root" has -rwxr-xr-x usr/bin/hermes-s6
 for f in "$HS6_BIN"/hermes-*; do
   b=$(basename "$f")
-  check "dist: usr/bin/$b is there, 0755 root" has -rwxr-xr-x "usr/bin/$b"
+  [ "$b" = hermes-s6 ] && continue
+  check "dist: usr/bin/$b is a symlink to hermes-s6" \
+    awk -v p="usr/bin/$b" '$1 == "lrwxrwxrwx" && $6 == p && $7 == "->" && $8 == "hermes-s6" { found = 1 } END { exit !found }' "$T/list"
 done
+check "dist: COPYING, NEWS and VERSION in /usr/share/doc/hermes-s6, 0644 root" sh -c \
+  "for f in COPYING NEWS VERSION; do awk -v p=usr/share/doc/hermes-s6/\$f '\$1 == \"-rw-r--r--\" && \$2 == \"0/0\" && \$6 == p { found = 1 } END { exit !found }' '$T/list' || exit 1; done"
+# The size bound of the release (issue 19): at most 1 MB gzipped, at most
+# 1.5 MB of installed binaries.
+tgz_bytes=$(wc -c < "$tgz")
+bin_bytes=$(awk '$6 ~ /^usr\/bin\// { s += $3 } END { print s + 0 }' "$T/list")
+check "dist: the tarball is at most 1 MB gzipped ($tgz_bytes bytes)" test "$tgz_bytes" -le 1048576
+check "dist: the binaries are at most 1.5 MB in all ($bin_bytes bytes)" test "$bin_bytes" -le 1572864
 check "dist: cont-init.d/015-supervise-perms, 0755 root" has -rwxr-xr-x etc/cont-init.d/015-supervise-perms
 check "dist: s6-rc.d/dashboard/run, 0755 root" has -rwxr-xr-x etc/s6-overlay/s6-rc.d/dashboard/run
 check "dist: s6-rc.d/dashboard/finish, 0755 root" has -rwxr-xr-x etc/s6-overlay/s6-rc.d/dashboard/finish
@@ -38,12 +50,14 @@ check "dist: dashboard after base" has -rw-r--r-- etc/s6-overlay/s6-rc.d/dashboa
 check "dist: the html docs, 0644 root" has -rw-r--r-- usr/share/doc/hermes-s6/html/index.html
 check "dist: directories are 0755 root" has drwxr-xr-x usr/bin/
 check "dist: every entry is owned by 0/0" sh -c "! awk '\$2 != \"0/0\"' '$T/list' | grep -q ."
+check "dist: VERSION says package/info's version" sh -c "tar -xzOf '$tgz' usr/share/doc/hermes-s6/VERSION | grep -qx '$version'"
 check "dist: nothing outside usr/ and etc/" sh -c "! awk '{print \$6}' '$T/list' | grep -Ev '^(usr|etc)/' | grep -q ."
 
 mkdir -p "$T/x"
 tar -xzf "$tgz" -C "$T/x"
-check "dist: binaries are static (no program interpreter)" sh -c "! readelf -l '$T/x/usr/bin/hermes-bootlog' | grep -q 'program interpreter'"
-check "dist: binaries are stripped (no .symtab)" sh -c "! readelf -S '$T/x/usr/bin/hermes-bootlog' | grep -q '\.symtab'"
+check "dist: binaries are static (no program interpreter)" sh -c "! readelf -l '$T/x/usr/bin/hermes-s6' | grep -q 'program interpreter'"
+check "dist: binaries are stripped (no .symtab)" sh -c "! readelf -S '$T/x/usr/bin/hermes-s6' | grep -q '\.symtab'"
+check "dist: -V through a link prints the version" sh -c "[ \"\$('$T/x/usr/bin/hermes-readstate' -V)\" = 'hermes-readstate $version' ]"
 check "dist: the extracted binary runs" sh -c "'$T/x/usr/bin/hermes-dashboard-finish' 78; [ \$? = 125 ]"
 check "dist: scripts carry with-contenv and no placeholder" \
   sh -c "grep -qx with-contenv '$T/x/etc/cont-init.d/015-supervise-perms' && ! grep -rq '@[A-Z]*@' '$T/x/etc'"
@@ -67,7 +81,7 @@ check "dist: scripts are rendered for s6-overlay: /command's execlineb, /usr/bin
 C=$T/prefix-copy
 mkdir -p "$C"
 { tar -C "$HS6_TOP" --exclude=./.git --exclude="./$B" -cf - . | tar -C "$C" -xf - &&
-  (cd "$HS6_TOP" && tar -cf - "$B/bin" "$B/obj" "$B"/*.a $(ls -d "$B/pch" 2>/dev/null)) | tar -C "$C" -xf -; } ||
+  (cd "$HS6_TOP" && tar -cf - "$B/bin" "$B/obj" "$B"/*.a $(ls -d "$B/pch" "$B/gen" 2>/dev/null)) | tar -C "$C" -xf -; } ||
   { fail "dist, other prefix: unable to copy the tree"; exit 1; }
 if (cd "$C" && ./configure --prefix=/some/where --sysconfdir=/some/where/etc >"$T/conf.out" 2>&1 &&
     touch -d @0 config.mak &&

@@ -96,7 +96,7 @@ for p in alpha beta gamma default; do
   nu=normally-down; [ "$4" = true ] && nu=normally-up
   case $line in "$p $up $pid "*" $w $nu") ;; *) bad="$bad [$line] vs [$*]" ;; esac
 done
-if [ -z "$bad" ] && [ "$(wc -l < "$T/list")" = 4 ]; then ok "slotd: hermes-list-slots matches s6-svstat for each slot"
+if [ -z "$bad" ] && [ "$(wc -l < "$T/list")" = 5 ] && [ "$(head -1 "$T/list")" = "PROFILE STATE PID SECONDS WANT NORMALLY" ]; then ok "slotd: hermes-list-slots matches s6-svstat for each slot, under its header"
 else fail "slotd: listing vs s6-svstat:$bad; $(cat "$T/list" "$T/list.err" | tr '\n' ' ')"; fi
 if command -v python3 >/dev/null 2>&1; then
   check "slotd: hermes-list-slots -j: a JSON array with profile, up, pid" sh -c "

@@ -224,14 +224,16 @@ TEST(LoggableName, ValidNamesAreKept)
     EXPECT_EQ(hs6::loggable_name("Bad.Name"), "Bad.Name");
 }
 
-TEST(LoggableName, OtherBytesBecomeQuestionMarks)
+TEST(LoggableName, OtherBytesAreEscapedNotReplaced)
 {
-    EXPECT_EQ(hs6::loggable_name("a b"), "a?b");
-    EXPECT_EQ(hs6::loggable_name("x\ny=1 action=started"), "x?y?1?action?started");
-    EXPECT_EQ(hs6::loggable_name(std::string("a\0b", 3)), "a?b");
-    EXPECT_EQ(hs6::loggable_name("\x1b[2J"), "??2J");
-    EXPECT_EQ(hs6::loggable_name("caf\xc3\xa9"), "caf??");
-    EXPECT_EQ(hs6::loggable_name("a/b=c"), "a?b?c");
+    EXPECT_EQ(hs6::loggable_name("a b"), "a\\x20b");
+    EXPECT_EQ(hs6::loggable_name("x\ny=1 action=started"), "x\\x0ay\\x3d1\\x20action\\x3dstarted");
+    EXPECT_EQ(hs6::loggable_name(std::string("a\0b", 3)), "a\\x00b");
+    EXPECT_EQ(hs6::loggable_name("\x1b[2J"), "\\x1b\\x5b2J");
+    EXPECT_EQ(hs6::loggable_name("caf\xc3\xa9"), "caf\\xc3\\xa9");
+    EXPECT_EQ(hs6::loggable_name("a/b=c"), "a\\x2fb\\x3dc");
+    EXPECT_EQ(hs6::loggable_name("../../etc"), "..\\x2f..\\x2fetc");
+    EXPECT_EQ(hs6::loggable_name("a\\b"), "a\\x5cb");  // the escape itself is escaped
 }
 
 TEST(LoggableName, CutAt64Bytes)
@@ -240,8 +242,10 @@ TEST(LoggableName, CutAt64Bytes)
     EXPECT_EQ(hs6::loggable_name(n64), n64);
     EXPECT_EQ(hs6::loggable_name(n64 + "b"), n64 + "...");
     EXPECT_EQ(hs6::loggable_name(std::string(243, 'z')), std::string(64, 'z') + "...");
-    // Replacement happens before the cut is counted: still 64 + "...".
-    EXPECT_EQ(hs6::loggable_name(std::string(100, '\n')), std::string(64, '?') + "...");
+    // The cut counts the name's bytes, not the escapes': 64 of them + "...".
+    std::string esc;
+    for (int i = 0; i < 64; ++i) esc += "\\x0a";
+    EXPECT_EQ(hs6::loggable_name(std::string(100, '\n')), esc + "...");
 }
 
 TEST(LoggableName, NeverHoldsALogSeparator)
@@ -252,7 +256,7 @@ TEST(LoggableName, NeverHoldsALogSeparator)
         std::string const out = hs6::loggable_name(std::string_view(all).substr(i, 60));
         for (char c : out) {
             bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                            c == '.' || c == '_' || c == '-' || c == '?';
+                            c == '.' || c == '_' || c == '-' || c == '\\';
             EXPECT_TRUE(ok) << "byte " << int(static_cast<unsigned char>(c));
         }
     }

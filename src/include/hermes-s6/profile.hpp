@@ -17,9 +17,10 @@ inline constexpr std::size_t state_token_max = 32;
 char const *profile_name_problem(std::string_view name);
 inline bool valid_profile_name(std::string_view name) { return !profile_name_problem(name); }
 
-// A name fit for a log line whatever the directory is called: bytes
-// outside [A-Za-z0-9._-] become '?', and it is cut at 64 bytes ("..."
-// marks the cut).
+// A name fit for a log line whatever the directory is called, escaped
+// but unaltered: a byte outside [A-Za-z0-9._-] is written \xHH ("../etc"
+// is "..\x2fetc"), so the name stays one token with no blank, '=' or
+// newline; the first 64 bytes are shown ("..." marks a cut).
 std::string loggable_name(std::string_view name);
 
 // [a-z0-9_-]{1,32}

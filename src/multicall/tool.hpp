@@ -1,0 +1,33 @@
+// What every hermes-s6 binary does before the tool itself, in the
+// one-binary-per-tool build (one.cpp) and in the multicall binary
+// (hermes-s6.cpp) alike: -V, alone, prints "NAME VERSION" and exits 0.
+#pragma once
+
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+#ifndef HS6_VERSION
+#error "HS6_VERSION is set by the Makefile, from package/info"
+#endif
+
+namespace hs6 {
+
+// The main of a tool: src/tools/hermes-readstate.cpp defines
+// hermes_readstate_main, and so on.
+using ToolMain = int (*)(int, char const *const *);
+
+inline int print_version(char const *name)
+{
+    std::string line(name);
+    line.append(" " HS6_VERSION "\n");
+    return ::write(1, line.data(), line.size()) == static_cast<ssize_t>(line.size()) ? 0 : 111;
+}
+
+inline int run_tool(char const *name, ToolMain tool, int argc, char const *const *argv)
+{
+    if (argc == 2 && !std::strcmp(argv[1], "-V")) return print_version(name);
+    return tool(argc, argv);
+}
+
+} // namespace hs6
