@@ -41,12 +41,20 @@ struct Stream {
 Stream streams[2] = {{1}, {2}};
 bool holding = false;
 
+// fd duplicated close-on-exec to high_fd or above (or anywhere from 3,
+// under a limit on fds that low).
+int dup_high(int fd)
+{
+    int const high = ::fcntl(fd, F_DUPFD_CLOEXEC, high_fd);
+    return high >= 0 || errno != EINVAL ? high : ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
 int memory_file()
 {
     int fd = ::memfd_create("hermes-slot-server", MFD_CLOEXEC);
     if (fd < 0) fd = ::open("/tmp", O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || fd >= high_fd) return fd;
-    int const high = ::fcntl(fd, F_DUPFD_CLOEXEC, high_fd);
+    int const high = dup_high(fd);
     int const e = errno;
     ::close(fd);
     errno = e;
@@ -139,7 +147,7 @@ Error hold_client_output()
 {
     if (holding) return ok();
     for (auto &s : streams) {
-        s.client = ::fcntl(s.fd, F_DUPFD_CLOEXEC, high_fd);
+        s.client = dup_high(s.fd);
         int err = s.client < 0 && errno != EBADF ? errno : 0;
         if (!err) {
             s.memory = memory_file();
@@ -148,7 +156,7 @@ Error hold_client_output()
         if (err) {
             // Put back what was changed.
             for (auto &t : streams) {
-                if (t.memory >= 0 && t.client >= 0) ::dup2(t.client, t.fd);
+                if (t.memory >= 0) t.client >= 0 ? ::dup2(t.client, t.fd) : ::close(t.fd);
                 if (t.client >= 0) ::close(t.client);
                 if (t.memory >= 0) ::close(t.memory);
                 t.client = t.memory = -1;
