@@ -65,13 +65,14 @@ check "and unpublishes again" hermes-unpublish-slot "$S/gateway-u"
 # supervisors (lock taken, FIFO not yet open): never stuck, nothing left.
 bad=0 worst=0
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-  slot q >/dev/null 2>&1 || bad=$((bad + 1))
+  slot q >/dev/null 2>>"$T/quick.err" || { bad=$((bad + 1)); echo "round $i: slot q failed" >>"$T/quick.err"; }
   s6-svscanctl -a "$S"
   [ $((i % 2)) = 0 ] && sleep 0.00$i
   t0=$(now_ms)
   hermes-unpublish-slot -t 5000 "$S/gateway-q" 2>>"$T/quick.err" || bad=$((bad + 1))
   t1=$(now_ms); [ $((t1 - t0)) -gt "$worst" ] && worst=$((t1 - t0))
-  [ -n "$(ls -A "$S" | grep -v -e '^\.s6-svscan$' -e '^\.hermes-s6-locks$')" ] && bad=$((bad + 1))
+  left=$(ls -A "$S" | grep -v -e '^\.s6-svscan$' -e '^\.hermes-s6-locks$')
+  [ -n "$left" ] && { bad=$((bad + 1)); echo "round $i: left: $left" | tr '\n' ' ' >>"$T/quick.err"; }
 done
 if [ "$bad" = 0 ]; then ok "unpublish during supervisor start-up: 20 rounds, none stuck (worst $worst ms)"; else fail "unpublish during start-up: $bad bad: $(tail -3 "$T/quick.err" | tr '\n' ' ')"; fi
 sleep 1.5; s6-svscanctl -a "$S"; sleep 0.2
