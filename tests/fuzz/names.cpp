@@ -1,7 +1,8 @@
 // libFuzzer target: everything that turns a name from the volume into a
 // decision or into text root writes: the profile-name validator (against a
-// plain reference), loggable_name (nothing but [A-Za-z0-9._-?] and a
-// bounded length, so no log line can be forged), bootlog_word_problem (no
+// plain reference), loggable_name (nothing but [A-Za-z0-9._-\\] and a
+// bounded length, so no log line can be forged; and it unescapes back to
+// the name's first 64 bytes: escaped, never altered), bootlog_word_problem (no
 // control character passes), and execline_quote (one word, that unquotes
 // back to the input).
 #include <hermes-s6/bootlog.hpp>
@@ -35,11 +36,28 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const *data, std::size_t size)
     if (hs6::valid_profile_name(in) != reference_name(in)) __builtin_trap();
 
     std::string const logged = hs6::loggable_name(in);
-    if (logged.size() > 67) __builtin_trap();
+    if (logged.size() > 64 * 4 + 3) __builtin_trap();
     for (char c : logged) {
         bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '_' || c == '-' || c == '?';
+                        c == '_' || c == '-' || c == '\\';
         if (!ok) __builtin_trap();
+    }
+    {
+        std::string_view l(logged);
+        if (in.size() > 64) {
+            if (!l.ends_with("...")) __builtin_trap();
+            l.remove_suffix(3);
+        }
+        auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+        std::string back;
+        for (std::size_t i = 0; i < l.size(); ++i) {
+            if (l[i] != '\\') { back.push_back(l[i]); continue; }
+            if (i + 3 >= l.size()) __builtin_trap();
+            if (l[i + 1] != 'x' || hex(l[i + 2]) < 0 || hex(l[i + 3]) < 0) __builtin_trap();
+            back.push_back(static_cast<char>(hex(l[i + 2]) * 16 + hex(l[i + 3])));
+            i += 3;
+        }
+        if (back != in.substr(0, 64)) __builtin_trap();
     }
 
     if (!hs6::bootlog_word_problem(in))
