@@ -29,7 +29,8 @@ int hermes_render_slot_main(int argc, char const *const *argv)
         }
     }, USAGE);
     if (args.size() < 2) hs6::die_usage(USAGE);
-    if (char const *why = hs6::profile_name_problem(args[1])) hs6::fatal(hs6::exit_usage, "invalid profile name: {}", why);
+    if (char const *why = hs6::profile_name_problem(args[1]))
+        hs6::fatal(hs6::exit_usage, "invalid profile name {}: {}", hs6::loggable_name(args[1]), why);
     // A leftover staging dir may be the tree a killed publish -f exchanged
     // out, with a supervisor on it: torn down, never just deleted.
     std::string const parent = hs6::dir_name(args[0]);
