@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-publish-slot: NOREPLACE against a concurrent publisher, -f exchange
 # with a reader that never sees the slot missing, refusal on a live slot,
 # and injected failures that leave the slot as it was and no staging dir.

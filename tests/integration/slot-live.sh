@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-render-slot -> hermes-seed-supervise -> hermes-publish-slot against
 # a real s6-svscan: the stub gateway runs as the unprivileged user with the
 # right argv, HOME and cwd; down slots wait for the user's s6-svc -u; finish
