@@ -193,9 +193,13 @@ struct Reconcile {
     }
 
     // One profile, its dir open at profilefd (the volume: the user's, so
-    // every look there is no-follow and type-checked): read_state (lstat,
-    // openat O_NOFOLLOW|O_NONBLOCK, fstat, one read, close: 5; 1 when
-    // there is no state file), the sweep (unlinkat x2), then the slot.
+    // every look there is no-follow and type-checked; the caller's
+    // listing made one fstatat of NAME/SOUL.md, and its loop opens NAME
+    // O_DIRECTORY|O_NOFOLLOW and closes it: 3): read_state (lstat, which
+    // keeps a FIFO or device from ever being opened; openat
+    // O_NOFOLLOW|O_NONBLOCK; fstat, the type and size of what was opened;
+    // one read; close: 5, or 1 when there is no state file), the sweep
+    // (unlinkat x2), then the slot.
     Outcome one(int profilefd, std::string const &profiledir, std::string const &name)
     {
         std::string const state = read_state(profilefd, profiledir.c_str());

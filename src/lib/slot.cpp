@@ -64,6 +64,14 @@ std::string gateway_command(std::string_view profile, RenderOptions const &o)
     return s + " gateway run --replace";
 }
 
+// Appends every part to s: one buffer, no temporaries (these scripts are
+// rendered once per profile at every boot).
+template <class... T>
+void put(std::string &s, T const &...parts)
+{
+    (s.append(std::string_view(parts)), ...);
+}
+
 // The logger, as whoever runs it: when logs/gateways/NAME can be used (no
 // symlink on logs, logs/gateways or it, a directory it can write, its lock
 // not held by another s6-log), mkdir -p it, remove a stale lock (one it
@@ -73,27 +81,26 @@ std::string gateway_command(std::string_view profile, RenderOptions const &o)
 // to the volume. Otherwise say so once on stderr and run s6-log with stdout as its only
 // action (the container's log, as s6-svscan's output): the gateway's
 // output still goes somewhere, and the logger does not die every second
-// on a volume it cannot use. indent prefixes every line.
-std::string logger_tail(std::string_view profile, char const *indent)
+// on a volume it cannot use. Appended to s; in prefixes every line.
+void logger_tail(std::string &s, std::string_view profile, std::string_view in)
 {
-    std::string const logs = "${h}/logs";
-    std::string const dir = logs + "/gateways/" + std::string(profile);
-    std::string const in(indent);
-    return in + "importas -i h HERMES_HOME\n" +
-           in + "ifelse\n" +
-           in + "{\n" +
-           in + "  if { test ! -L " + logs + " -a ! -L " + logs + "/gateways -a ! -L " + dir + " }\n" +
-           in + "  if { mkdir -p -- " + dir + " }\n" +
-           in + "  if { test -d " + dir + " -a ! -L " + dir + " -a -w " + dir + " -a -x " + dir + " -a ! -L " +
-           dir + "/lock }\n" +
-           in + "  if { ifelse { test -w " + dir + "/lock } { s6-setlock -n " + dir + "/lock true } true }\n" +
-           in + "  rm -f -- " + dir + "/lock\n" +
-           in + "}\n" +
-           in + "{ s6-log 1 n10 s1000000 T " + dir + " }\n" +
-           in + "foreground { fdmove -c 1 2 printf \"%s\\n\" \"gateway-" + std::string(profile) +
-           "/log: warning: unable to use " + dir +
-           " (a symbolic link, not a writable directory, or locked): logging to stdout instead\" }\n" +
-           in + "s6-log 1\n";
+    std::string_view const logs = "${h}/logs";
+    std::string dir;
+    dir.reserve(logs.size() + 10 + profile.size());
+    put(dir, logs, "/gateways/", profile);
+    put(s, in, "importas -i h HERMES_HOME\n");
+    put(s, in, "ifelse\n");
+    put(s, in, "{\n");
+    put(s, in, "  if { test ! -L ", logs, " -a ! -L ", logs, "/gateways -a ! -L ", dir, " }\n");
+    put(s, in, "  if { mkdir -p -- ", dir, " }\n");
+    put(s, in, "  if { test -d ", dir, " -a ! -L ", dir, " -a -w ", dir, " -a -x ", dir, " -a ! -L ", dir, "/lock }\n");
+    put(s, in, "  if { ifelse { test -w ", dir, "/lock } { s6-setlock -n ", dir, "/lock true } true }\n");
+    put(s, in, "  rm -f -- ", dir, "/lock\n");
+    put(s, in, "}\n");
+    put(s, in, "{ s6-log 1 n10 s1000000 T ", dir, " }\n");
+    put(s, in, "foreground { fdmove -c 1 2 printf \"%s\\n\" \"gateway-", profile, "/log: warning: unable to use ", dir,
+        " (a symbolic link, not a writable directory, or locked): logging to stdout instead\" }\n");
+    put(s, in, "s6-log 1\n");
 }
 
 } // namespace
@@ -143,12 +150,14 @@ std::string render_log_run(std::string_view profile, RenderOptions const &o)
     // block that holds no command-line value, exported, and substituted
     // only after the drop to the user: no value from the command line is
     // ever subject to execline substitution.
-    return header(o, "-P") +
-           "backtick -D " + execline_quote(o.home) +
-           " HERMES_HOME { importas -D \"\" h HERMES_HOME if { eltest -n ${h} } printf %s ${h} }\n" +
-           not_root_test +
-           "{\n" + logger_tail(profile, "  ") + "}\n"
-           "s6-setuidgid " + execline_quote(o.user) + "\n" + logger_tail(profile, "");
+    std::string s = header(o, "-P");
+    s.reserve(2048 + 4 * profile.size());
+    put(s, "backtick -D ", execline_quote(o.home),
+        " HERMES_HOME { importas -D \"\" h HERMES_HOME if { eltest -n ${h} } printf %s ${h} }\n", not_root_test, "{\n");
+    logger_tail(s, profile, "  ");
+    put(s, "}\ns6-setuidgid ", execline_quote(o.user), "\n");
+    logger_tail(s, profile, "");
+    return s;
 }
 
 namespace {
