@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # Crash consistency of render -> seed -> publish: killed with SIGKILL at
 # random points 200 times, the scandir holds no slot or a complete one
 # (never a half one under its real name), and rerunning always succeeds.

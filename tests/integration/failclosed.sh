@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # The root tests of the rendered slot scripts (run, log/run) and of the
 # dashboard's run fail closed: when the test cannot tell (id or eltest
 # missing or failing, backtick unable to fork at a pids cgroup limit), the

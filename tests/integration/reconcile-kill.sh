@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # Issue 10, against a real s6-svscan: hermes-register-slots (the boot
 # reconcile) killed with SIGKILL at its system calls, by strace fault
 # injection, on a volume of three slots (default, a, b). After each kill:

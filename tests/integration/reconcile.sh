@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # cont-init.d/02-reconcile-profiles end to end: a volume made by
 # bench/make-home (12 profiles, owned by uid 65534) plus the special cases,
 # reconciled into the scandir of a live s6-svscan with HERMES_USER=nobody.

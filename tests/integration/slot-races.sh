@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # Issue 10: one writer per slot, against a real s6-svscan. Two boot
 # reconciles (hermes-register-slots) at once on one scandir, 40 rounds; and
 # hermes-publish-slot -f racing hermes-unpublish-slot on one slot, 40

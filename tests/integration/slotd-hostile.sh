@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-slotd against a client that fights back (issue 17), the service's
 # run script (test copy) supervised by a real s6-svscan: a client whose
 # stdout and stderr are a pipe it keeps full (clearing O_NONBLOCK in a

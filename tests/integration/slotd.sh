@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-slotd live: the service's run script (test copy) supervised by a
 # real s6-svscan, HERMES_USER=nobody; uid 65534 registers, drives, lists
 # and unregisters its profiles through the socket with hermes-slot; every

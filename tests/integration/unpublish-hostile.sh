@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # Issue 10, against a real s6-svscan: hermes-unpublish-slot refuses what is
 # not a slot; finishes when the application user fills the control FIFO
 # and when the gateway ignores SIGTERM (escalation), within its bound; is

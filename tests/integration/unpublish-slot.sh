@@ -1,4 +1,5 @@
 #!/bin/sh
+# hs6-s6-matrix: tests/run runs this on s6 2.11 and on s6-overlay's 2.15
 # hermes-unpublish-slot against a real s6-svscan: the service, its
 # s6-supervise and the logger's are gone, the tree is gone, s6-svscan does
 # not respawn it, and no fixed sleep is involved (the time is reported).
