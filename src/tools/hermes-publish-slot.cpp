@@ -3,6 +3,7 @@
 // the slot's lock, then chain.
 #include <hermes-s6/chain.hpp>
 #include <hermes-s6/die.hpp>
+#include <hermes-s6/fs.hpp>
 #include <hermes-s6/options.hpp>
 #include <hermes-s6/profile.hpp>
 #include <hermes-s6/publish.hpp>
@@ -10,7 +11,6 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <string>
-#include <string_view>
 #include <unistd.h>
 
 static char const USAGE[] = "hermes-publish-slot [ -f ] [ -t ms ] stagingdir slotdir [ prog... ]";
@@ -28,9 +28,7 @@ int hermes_publish_slot_main(int argc, char const *const *argv)
     // Without write access to the scandir (a non-root user on root's
     // /run/service), say so in one line, before the library tries the lock,
     // then the staging dir's removal, and fails twice.
-    std::string_view const slot = hs6::strip_trailing_slashes(args[1]);
-    auto const slash = slot.rfind('/');
-    std::string const parent = slash == slot.npos ? "." : slash == 0 ? "/" : std::string(slot.substr(0, slash));
+    std::string const parent = hs6::dir_name(args[1]);
     if (::faccessat(AT_FDCWD, parent.c_str(), W_OK | X_OK, AT_EACCESS) < 0 && (errno == EACCES || errno == EROFS))
         hs6::fatal(hs6::exit_sys, "unable to publish into {}: {} (it needs write access to the scandir: run it as root)",
                    parent, hs6::error_text(errno));
