@@ -2,6 +2,7 @@
 // transaction is over, then sent with a deadline; its departure noted.
 #include <hermes-s6/client.hpp>
 
+#include <hermes-s6/control.hpp>
 #include <hermes-s6/die.hpp>
 
 #include <algorithm>
@@ -16,7 +17,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 namespace hs6 {
@@ -26,7 +26,6 @@ namespace {
 volatile sig_atomic_t gone = 0;
 
 void note_gone(int) { gone = 1; }
-void on_alarm(int) {}
 
 constexpr int high_fd = 100;  // where the kept fds go, out of the way of the library's
 
@@ -76,20 +75,13 @@ void give_back()
     holding = false;
 }
 
-long long ms_left(struct timespec const &deadline)
-{
-    struct timespec now;
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    return (deadline.tv_sec - now.tv_sec) * 1000LL + (deadline.tv_nsec - now.tv_nsec) / 1000000;
-}
-
 // Writes n bytes at p to fd until done, the deadline, the client's
 // departure or an error. False when it stopped short.
 bool send_all(int fd, char const *p, std::size_t n, struct timespec const &deadline, ClientSend &r)
 {
     while (n) {
         if (gone) return false;
-        long long const left = ms_left(deadline);
+        long long const left = ms_until(deadline);
         if (left <= 0) {
             r.timed_out = true;
             return false;
@@ -185,13 +177,9 @@ ClientSend send_client_output(unsigned ms)
         return r;
     }
 
-    // The timer: SIGALRM at the deadline, then every 10 ms (one may come
-    // just before write blocks). No SA_RESTART, for it and for the
-    // client's departure: a blocked write returns.
-    struct sigaction sa {}, old_alrm, old_sig[3], old_pipe;
+    // The client's departure wakes a blocked write too: no SA_RESTART.
+    struct sigaction sa {}, old_sig[3], old_pipe;
     sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_alarm;
-    ::sigaction(SIGALRM, &sa, &old_alrm);
     sa.sa_handler = note_gone;
     int const departures[3] = {SIGTERM, SIGHUP, SIGINT};
     for (int i = 0; i < 3; ++i) ::sigaction(departures[i], &sa, &old_sig[i]);
@@ -199,35 +187,22 @@ ClientSend send_client_output(unsigned ms)
     ::sigaction(SIGPIPE, &sa, &old_pipe);
     sigset_t wake, old_mask;
     sigemptyset(&wake);
-    sigaddset(&wake, SIGALRM);
     for (int s : departures) sigaddset(&wake, s);
     ::sigprocmask(SIG_UNBLOCK, &wake, &old_mask);
-    struct timespec deadline;
-    ::clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += static_cast<long>(ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
+    struct timespec const deadline = deadline_in(ms);
+    {
+        // SIGALRM at the deadline, then every 10 ms (one may come just before
+        // write blocks).
+        AlarmAt alarm(deadline, 10);
+        for (int i = 0; i < 2 && !r.timed_out && !gone; ++i) {
+            int const fd = streams[i].client;
+            if (fd < 0 || !len[i]) continue;
+            if (send_all(fd, buf[i], len[i], deadline, r) && note[i][0])
+                send_all(fd, note[i], std::strlen(note[i]), deadline, r);
+        }
+        r.gone = gone;
     }
-    struct itimerval it {}, old_timer;
-    it.it_value.tv_sec = ms / 1000;
-    it.it_value.tv_usec = static_cast<long>(ms % 1000) * 1000 + 1;
-    it.it_interval.tv_usec = 10000;
-    ::setitimer(ITIMER_REAL, &it, &old_timer);
-
-    for (int i = 0; i < 2 && !r.timed_out && !gone; ++i) {
-        int const fd = streams[i].client;
-        if (fd < 0 || !len[i]) continue;
-        if (send_all(fd, buf[i], len[i], deadline, r) && note[i][0])
-            send_all(fd, note[i], std::strlen(note[i]), deadline, r);
-    }
-    r.gone = gone;
-
-    struct itimerval off {};
-    ::setitimer(ITIMER_REAL, &off, nullptr);
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    ::sigaction(SIGALRM, &old_alrm, nullptr);
     for (int i = 0; i < 3; ++i) ::sigaction(departures[i], &old_sig[i], nullptr);
     ::sigaction(SIGPIPE, &old_pipe, nullptr);
     give_back();

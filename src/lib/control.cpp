@@ -18,17 +18,6 @@
 
 namespace hs6 {
 
-namespace {
-
-long long ms_until(struct timespec const &deadline)
-{
-    struct timespec now;
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    return (deadline.tv_sec - now.tv_sec) * 1000LL + (deadline.tv_nsec - now.tv_nsec) / 1000000;
-}
-
-} // namespace
-
 bool tell_svscan(int scandirfd, std::string_view cmd, struct timespec const *deadline)
 {
     // Root-only, in s6-svscan's own dir: nobody else writes there.
@@ -99,59 +88,68 @@ struct timespec earlier(struct timespec const &a, struct timespec const &b)
     return a.tv_nsec < b.tv_nsec ? a : b;
 }
 
+AlarmAt::AlarmAt(struct timespec const &deadline, unsigned every_ms)
+{
+    struct sigaction sa {};
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; // no SA_RESTART: the blocked call must return EINTR
+    ::sigaction(SIGALRM, &sa, &old_sa_);
+    sigset_t alrm;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    ::sigprocmask(SIG_UNBLOCK, &alrm, &old_mask_);
+    long long const left = ms_until(deadline);
+    struct itimerval it {};
+    it.it_value.tv_sec = left > 0 ? left / 1000 : 0;
+    it.it_value.tv_usec = left > 0 ? (left % 1000) * 1000 + 1 : 1;
+    it.it_interval.tv_sec = every_ms / 1000;
+    it.it_interval.tv_usec = static_cast<long>(every_ms % 1000) * 1000;
+    ::setitimer(ITIMER_REAL, &it, &old_timer_);
+}
+
+AlarmAt::~AlarmAt()
+{
+    int const e = errno;
+    struct itimerval off {};
+    ::setitimer(ITIMER_REAL, &off, nullptr);
+    ::setitimer(ITIMER_REAL, &old_timer_, nullptr);
+    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    ::sigaction(SIGALRM, &old_sa_, nullptr);
+    errno = e;
+}
+
+long long ms_until(struct timespec const &deadline)
+{
+    struct timespec now;
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return (deadline.tv_sec - now.tv_sec) * 1000LL + (deadline.tv_nsec - now.tv_nsec) / 1000000;
+}
+
 bool wait_lock(int fd, short type, struct timespec const &deadline)
 {
     // A free lock, the usual case, is taken in one call, with no timer.
-    struct flock now = whole_file_read_lock();
-    now.l_type = type;
-    if (::fcntl(fd, F_OFD_SETLK, &now) == 0) return true;
+    struct flock fl = whole_file_read_lock();
+    fl.l_type = type;
+    if (::fcntl(fd, F_OFD_SETLK, &fl) == 0) return true;
     if (errno != EAGAIN && errno != EACCES) return false;
-    struct sigaction sa {}, old_sa;
-    sa.sa_handler = on_alarm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; // no SA_RESTART: the blocked fcntl must return EINTR
-    if (::sigaction(SIGALRM, &sa, &old_sa) < 0) return false;
-    sigset_t alrm, old_mask;
-    sigemptyset(&alrm);
-    sigaddset(&alrm, SIGALRM);
-    ::sigprocmask(SIG_UNBLOCK, &alrm, &old_mask);
-    struct itimerval old_timer;
-    ::getitimer(ITIMER_REAL, &old_timer);
-    bool got = false;
-    int err = 0;
+    if (deadline_passed(deadline)) {
+        errno = ETIMEDOUT;
+        return false;
+    }
+    // One signal at the deadline, then every 5 ms, in case the first one
+    // came before fcntl went to sleep.
+    AlarmAt alarm(deadline, 5);
     for (;;) {
-        long long const left = ms_until(deadline);
-        if (left <= 0) {
-            err = ETIMEDOUT;
-            break;
-        }
-        // One signal at the deadline, then every 5 ms, in case the first
-        // one came before fcntl went to sleep.
-        struct itimerval it {};
-        it.it_value.tv_sec = left / 1000;
-        it.it_value.tv_usec = (left % 1000) * 1000;
-        it.it_interval.tv_usec = 5000;
-        ::setitimer(ITIMER_REAL, &it, nullptr);
-        struct flock fl = whole_file_read_lock();
+        fl = whole_file_read_lock();
         fl.l_type = type;
-        int const r = ::fcntl(fd, F_OFD_SETLKW, &fl);
-        int const e = errno;
-        struct itimerval off {};
-        ::setitimer(ITIMER_REAL, &off, nullptr);
-        if (r == 0) {
-            got = true;
-            break;
-        }
-        if (e != EINTR) {
-            err = e;
-            break;
+        if (::fcntl(fd, F_OFD_SETLKW, &fl) == 0) return true;
+        if (errno != EINTR) return false;
+        if (deadline_passed(deadline)) {
+            errno = ETIMEDOUT;
+            return false;
         }
     }
-    ::setitimer(ITIMER_REAL, &old_timer, nullptr);
-    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    ::sigaction(SIGALRM, &old_sa, nullptr);
-    if (!got) errno = err;
-    return got;
 }
 
 pid_t lock_holder(int fd)

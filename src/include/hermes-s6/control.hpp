@@ -5,7 +5,9 @@
 
 #include <hermes-s6/fs.hpp>
 
+#include <csignal>
 #include <ctime>
+#include <sys/time.h>
 #include <string_view>
 #include <sys/types.h>
 
@@ -56,6 +58,27 @@ pid_t lock_holder(int fd);
 // s6-supervise in its read loop); its service is dead by then.
 enum class Stop { term, kill, hard };
 bool kill_supervised(pid_t pid, Stop how);
+
+// While alive: SIGALRM, caught without SA_RESTART and unblocked, at the
+// monotonic deadline and every every_ms after it, so that a blocking call
+// (fcntl F_OFD_SETLKW, a write to a client) returns EINTR by then. The
+// disposition, the mask and the process's interval timer are put back at
+// the end (errno kept). The one timer of wait_lock and of the client send.
+class AlarmAt {
+public:
+    AlarmAt(struct timespec const &deadline, unsigned every_ms);
+    ~AlarmAt();
+    AlarmAt(AlarmAt const &) = delete;
+    AlarmAt &operator=(AlarmAt const &) = delete;
+
+private:
+    struct sigaction old_sa_;
+    sigset_t old_mask_;
+    struct itimerval old_timer_;
+};
+
+// Milliseconds from now to the monotonic deadline (negative once past).
+long long ms_until(struct timespec const &deadline);
 
 // A monotonic-clock deadline ms milliseconds from now, and the comparison.
 struct timespec deadline_in(unsigned ms);
