@@ -61,8 +61,12 @@ struct Teardown {
     bool scanner;             // an s6-svscan listens, and was told "an"
     Stage stage = Stage::hidden;
     bool signalled = false;   // root's own signals were needed: worth a warning
-    std::vector<Fd> held;     // read locks on the supervise/locks, held until the tree is gone
-    std::vector<struct stat> held_files;
+    struct Held {
+        Fd lock;
+        dev_t dev;
+        ino_t ino;
+    };
+    std::vector<Held> held;   // read locks on the supervise/locks, held until the tree is gone
 };
 
 // Where a service dir's supervise/ goes when a regular file takes its
@@ -100,8 +104,7 @@ Error wait_supervisor_gone(Teardown &t, Fd lock, std::string const &what, struct
                     t.path);
     struct stat st;
     if (::fstat(lock.get(), &st) < 0) return fail_sys(exit_sys, "stat {}/supervise/lock", what);
-    t.held.push_back(std::move(lock));
-    t.held_files.push_back(st);
+    t.held.push_back({std::move(lock), st.st_dev, st.st_ino});
     return ok();
 }
 
@@ -118,8 +121,8 @@ Error stop_supervisor(Teardown &t, int dirfd, char const *sup, std::string const
     if (!lock) return errno == ENOENT || errno == ELOOP ? ok() : fail_sys(exit_sys, "open {}/{}/lock", what, sup);
     if (::fstat(lock.get(), &st) < 0) return fail_sys(exit_sys, "stat {}/{}/lock", what, sup);
     if (!S_ISREG(st.st_mode)) return ok(); // no s6-supervise locks that
-    for (auto const &h : t.held_files)
-        if (h.st_dev == st.st_dev && h.st_ino == st.st_ino) return ok();
+    for (auto const &h : t.held)
+        if (h.dev == st.st_dev && h.ino == st.st_ino) return ok();
     return wait_supervisor_gone(t, std::move(lock), what, deadline);
 }
 
@@ -206,7 +209,7 @@ Error tear_down(int scandirfd, std::string_view scandir, std::string const &name
     // s6-svscan drops the entry, and stops the supervisors it spawned, once
     // it has read "an": it has, or the deadline for it has passed, on return.
     struct timespec const told_by = earlier(deadline, deadline_in(1000));
-    Teardown t{scandirfd, name, path, deadline, tell_svscan(scandirfd, "an", &told_by), Stage::hidden, false, {}, {}};
+    Teardown t{scandirfd, name, path, deadline, tell_svscan(scandirfd, "an", &told_by), Stage::hidden, false, {}};
     // After the escalations, no other try.
     struct timespec const last = after(deadline, escalation_ms * 2);
     for (;;) {
