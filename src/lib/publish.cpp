@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <stdio.h>
 #include <string>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,9 +64,14 @@ Error finish_killed_runs(int dirfd, std::string_view dir, std::string const &slo
                          std::vector<std::string> const &leftovers, struct timespec const &deadline)
 {
     if (Error e = tear_down(dirfd, dir, hidden_slot_name(slot), deadline)) return e;
-    for (auto const &l : slot_leftovers(leftovers, slot))
-        if (l != staging)
-            if (Error e = tear_down(dirfd, dir, l, deadline)) return e;
+    for (auto const &l : slot_leftovers(leftovers, slot)) {
+        if (l == staging) continue;
+        // A live writer's staging dir (flock held: new_staging_dir) is
+        // not a leftover.
+        Fd d = open_dir(dirfd, l.c_str());
+        if (d && ::flock(d.get(), LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) continue;
+        if (Error e = tear_down(dirfd, dir, l, deadline)) return e;
+    }
     return ok();
 }
 

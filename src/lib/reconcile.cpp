@@ -176,7 +176,9 @@ struct Reconcile {
         if (!e && seed)
             e = private_scandir ? seed_fresh_slot(dir.get(), staging_path, layout)
                                 : seed_supervise(dir.get(), staging_path.c_str(), layout);
-        dir = Fd();
+        // dir stays open, and so its flock held (new_staging_dir), until
+        // the publish is over: another reconcile's sweep of the slot's
+        // staging leftovers leaves this one alone.
         // Render and seed leave their staging dir on failure: a failed
         // profile leaves nothing.
         if (e) {

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <ctime>
 #include <unistd.h>
@@ -289,7 +290,12 @@ Error new_staging_dir(int parentfd, std::string_view profile, std::string &name,
             r /= 36;
         }
         name = staging_name(profile, std::string_view(unique, 3));
-        if (new_dir(parentfd, name.c_str(), dir)) return ok();
+        // Locked (flock) while dir stays open: a publish of the same slot
+        // tears down staging leftovers, but never one a live writer holds.
+        if (new_dir(parentfd, name.c_str(), dir)) {
+            if (::flock(dir.get(), LOCK_EX | LOCK_NB) == 0) return ok();
+            return fail_sys(exit_sys, "lock {}", name);
+        }
         if (errno != EEXIST) return fail_sys(exit_sys, "mkdir {}", name);
     }
     errno = EEXIST;

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -379,6 +380,19 @@ TEST_F(Publish, PublishTearsDownTheSlotsStagingLeftovers)
     EXPECT_FALSE(exists(at(".gateway-a.tmp")));
     EXPECT_FALSE(exists(at(".gateway-a.x7q")));
     EXPECT_TRUE(exists(at(".gateway-ab.tmp/marker")));
+}
+
+TEST_F(Publish, AStagingDirALiveWriterHoldsIsNoLeftover)
+{
+    // Another writer's staging dir, flock held (as new_staging_dir does).
+    make_tree(".gateway-a.liv", "being rendered");
+    int const held = ::open(at(".gateway-a.liv").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(held, 0);
+    ASSERT_EQ(::flock(held, LOCK_EX | LOCK_NB), 0);
+    make_tree(".s", "new");
+    EXPECT_FALSE(hs6::publish_slot(at(".s").c_str(), at("gateway-a").c_str(), false));
+    EXPECT_EQ(slurp(at(".gateway-a.liv/marker")), "being rendered");
+    ::close(held);
 }
 
 TEST_F(Publish, SlotLockRefusesALockDirThatIsNotRootOnly)

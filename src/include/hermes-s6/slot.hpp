@@ -84,7 +84,8 @@ std::string render_log_run(std::string_view profile, RenderOptions const &o);
 // Creates a staging dir for profile under parentfd that no other
 // operation uses: .gateway-NAME.XXX (profile.hpp, staging_name), XXX three
 // random [a-z0-9], made unique by mkdirat's EEXIST (another name is tried).
-// 0755, the caller's; name and dir are set to it.
+// 0755, the caller's; name and dir are set to it. dir holds an flock on
+// it while open: a publish of the slot does not take it for a leftover.
 [[nodiscard]] Error new_staging_dir(int parentfd, std::string_view profile, std::string &name, Fd &dir);
 
 } // namespace hs6
