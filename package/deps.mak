@@ -6,4 +6,4 @@ BIN_LIBS = $(B)/libhermes-s6.a
 # instrumented: only these, not the whole library ({fmt}'s implementation,
 # not ours to fuzz, is the library's own fmt.o). A link error of a fuzz
 # target names the one to add.
-FUZZ_LIB = bootlog control die fs profile publish slot slotlock state
+FUZZ_LIB = bootlog control die fs profile publish slot slotlock state teardown

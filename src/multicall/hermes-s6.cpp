@@ -5,7 +5,9 @@
 #include "tool.hpp"
 
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <unistd.h>
 
 // The table, generated from package/targets.mak's BIN_TARGETS: one line
 // HS6_TOOL("hermes-readstate", hermes_readstate_main) per tool.

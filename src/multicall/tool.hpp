@@ -3,9 +3,10 @@
 // (hermes-s6.cpp) alike: -V, alone, prints "NAME VERSION" and exits 0.
 #pragma once
 
+// No <string> or {fmt} here: one.cpp is compiled once per tool, and
+// these few lines are all it needs.
 #include <cstring>
-#include <string>
-#include <unistd.h>
+#include <sys/uio.h>
 
 #ifndef HS6_VERSION
 #error "HS6_VERSION is set by the Makefile, from package/info"
@@ -19,9 +20,9 @@ using ToolMain = int (*)(int, char const *const *);
 
 inline int print_version(char const *name)
 {
-    std::string line(name);
-    line.append(" " HS6_VERSION "\n");
-    return ::write(1, line.data(), line.size()) == static_cast<ssize_t>(line.size()) ? 0 : 111;
+    static char const rest[] = " " HS6_VERSION "\n";
+    iovec v[2] = {{const_cast<char *>(name), std::strlen(name)}, {const_cast<char *>(rest), sizeof rest - 1}};
+    return ::writev(1, v, 2) == static_cast<ssize_t>(v[0].iov_len + v[1].iov_len) ? 0 : 111;
 }
 
 inline int run_tool(char const *name, ToolMain tool, int argc, char const *const *argv)

@@ -6,6 +6,8 @@
 #include <hermes-s6/client.hpp>
 #include <hermes-s6/die.hpp>
 
+#include "testutil.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -14,21 +16,11 @@
 #include <ctime>
 #include <fcntl.h>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
 
-// Runs body in a child; its exit status (0: every check held).
-template <class F>
-int in_child(F &&body)
-{
-    pid_t const pid = ::fork();
-    if (pid == 0) ::_exit(body());
-    int st = 0;
-    if (pid < 0 || ::waitpid(pid, &st, 0) < 0) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+using hs6_test::in_child;
 
 // Fills the pipe's write end fd, then makes it blocking again.
 void fill(int fd)

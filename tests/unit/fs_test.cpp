@@ -22,12 +22,11 @@
 namespace {
 
 using hs6_test::exists;
+using hs6_test::am_root;
 using hs6_test::slurp;
 using hs6_test::spit;
 
 namespace fsys = std::filesystem;
-
-bool am_root() { return ::geteuid() == 0; }
 
 struct stat lstat_of(std::string const &path)
 {

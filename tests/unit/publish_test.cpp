@@ -29,6 +29,7 @@
 namespace {
 
 using hs6_test::exists;
+using hs6_test::in_child;
 using hs6_test::slurp;
 
 namespace fsys = std::filesystem;
@@ -273,17 +274,6 @@ TEST_F(Publish, UnpublishTimesOutLeavingTheDotTree)
 }
 
 // ---- issue 10: the slot lock, restartable unpublish, refusals --------------
-
-// Runs f in a child and returns its exit code (f returns it).
-template <class F>
-int in_child(F &&f)
-{
-    pid_t const pid = ::fork();
-    if (pid == 0) ::_exit(f());
-    int status;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 TEST_F(Publish, SlotLockIsRootOnlyExcludesOthersAndGoesWithTheSlot)
 {

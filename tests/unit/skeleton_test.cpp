@@ -24,12 +24,11 @@
 
 namespace {
 
+using hs6_test::am_root;
 using hs6_test::slurp;
 using hs6_test::spit;
 
 namespace fsys = std::filesystem;
-
-bool am_root() { return ::geteuid() == 0; }
 
 // What an entry is: type, owner, group, mode, inode.
 struct Entry {

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace hs6_test {
@@ -19,6 +20,21 @@ std::string slurp(std::string const &path);
 
 // Writes content to path, then sets mode (a failure fails the test).
 void spit(std::string const &path, std::string const &content, mode_t mode = 0644);
+
+// Whether the tests run as root (some need it, and skip without).
+inline bool am_root() { return ::geteuid() == 0; }
+
+// Runs body in a child (fork) and returns its exit code: body's return
+// value, 128 + the signal that killed it, or -1 when fork fails.
+template <class F>
+int in_child(F &&body)
+{
+    pid_t const pid = ::fork();
+    if (pid == 0) ::_exit(body());
+    int st = 0;
+    if (pid < 0 || ::waitpid(pid, &st, 0) < 0) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
 
 // Whether path exists, symlinks not followed.
 inline bool exists(std::string const &path)
