@@ -61,14 +61,19 @@ now_cs() {
   _now=$((${_now%.*} * 100 + 1${_now#*.} - 100))
 }
 
-# wait_until TIMEOUT_MS CMD...: poll CMD every 10 ms until it succeeds, or
-# until TIMEOUT_MS have passed on the monotonic clock (then 1). However
-# slow the machine, CMD is tried once more after the deadline.
+# wait_until TIMEOUT_MS CMD...: poll CMD until it succeeds, or until
+# TIMEOUT_MS have passed on the monotonic clock (then 1). However slow the
+# machine, CMD is tried once more after the deadline. The pause between
+# tries grows from 10 to 80 ms: a quick event is seen quickly, and a long
+# wait does not fork two processes every 10 ms (the suite runs
+# several scripts at once on two cores, and is bound by their CPU time).
 wait_until() {
   now_cs; _wu_end=$((_now + ($1 + 9) / 10)); shift
+  _wu_p=0.01
   while ! "$@" >/dev/null 2>&1; do
     now_cs; [ "$_now" -ge "$_wu_end" ] && { "$@" >/dev/null 2>&1; return; }
-    sleep 0.01
+    sleep $_wu_p
+    case $_wu_p in 0.01) _wu_p=0.02 ;; 0.02) _wu_p=0.04 ;; *) _wu_p=0.08 ;; esac
   done
 }
 
