@@ -4,9 +4,11 @@
 #include <hermes-s6/chain.hpp>
 #include <hermes-s6/defaults.hpp>
 #include <hermes-s6/options.hpp>
+#include <hermes-s6/profile.hpp>
 #include <hermes-s6/reconcile.hpp>
 
 #include <cstdlib>
+#include <cstring>
 
 static char const USAGE[] = "hermes-register-slots [ -n ] [ -U | -u uid -g gid ] [ -e ] [ -r user ] [ -x prog ] "
                             "[ -b shebangdir ] [ -E ] [ -l logfile ] [ -s maxbytes ] home scandir [ prog... ]";
@@ -16,9 +18,17 @@ int hermes_register_slots_main(int argc, char const *const *argv)
     hs6::prog = "hermes-register-slots";
     hs6::ReconcileOptions o;
     hs6::Ids ids;
+    bool unknown_user = false;
     auto args = hs6::parse_options(argc, argv, "nUu:g:er:x:b:El:s:", [&](char c, char const *arg) {
         switch (c) {
         case 'n': o.dry_run = true; break;
+        case 'U':
+            // UID 4294967295: s6-envuidgid -D 4294967295:4294967295: (as
+            // 02-reconcile-profiles runs it) found no such user. Said
+            // here, with the name, so that 02 needs no exec to check it.
+            if (char const *u = std::getenv("UID"); u && !std::strcmp(u, "4294967295")) unknown_user = true;
+            else hs6::parse_id_option(ids, c, arg);
+            break;
         case 'e': o.event_group = true; break;
         case 'r': o.render.user = arg; break;
         case 'x': o.render.prog = *arg ? arg : hs6::default_prog; break;  // empty (HERMES_GATEWAY_PROG=""): the default
@@ -30,6 +40,9 @@ int hermes_register_slots_main(int argc, char const *const *argv)
         }
     }, USAGE);
     if (args.size() < 2) hs6::die_usage(USAGE);
+    if (unknown_user)
+        hs6::fatal(hs6::exit_usage, "HERMES_USER={} is not a user of this image: create it, or set HERMES_USER to the application user",
+                   hs6::escape_control(o.render.user));
     if (!ids.have_uid || !ids.have_gid) hs6::die(hs6::exit_usage, "no user given: use -u uid -g gid or -U");
     o.uid = ids.uid;
     o.gid = ids.gid;

@@ -61,10 +61,12 @@ one_line 111 "first contact: hermes-publish-slot as non-root on root's scandir: 
   as_nobody hermes-publish-slot "$T/rootscan/.gateway-a.tmp" "$T/rootscan/gateway-a"
 
 # The cont-init scripts with an unknown HERMES_USER: one line naming the
-# script and the variable, exit 1, nothing made.
+# variable and the script (02: the tool it runs, which checks it without
+# an exec of its own; s6-overlay's cont-init names the script on the line
+# before), exit 100 (02) or 1 (015), nothing made.
 mkdir -p "$T/home" "$T/boot-scan"
-one_line 1 "first contact: 02-reconcile-profiles with an unknown user names itself and HERMES_USER" \
-  '^02-reconcile-profiles: fatal: HERMES_USER=no-such-user-hs6 is not a user of this image' \
+one_line 100 "first contact: 02-reconcile-profiles with an unknown user names its tool and HERMES_USER" \
+  '^hermes-register-slots: fatal: HERMES_USER=no-such-user-hs6 is not a user of this image: create it, or set HERMES_USER to the application user$' \
   env HERMES_USER=no-such-user-hs6 HERMES_HOME="$T/home" S6_PROFILE_GATEWAY_SCANDIR="$T/boot-scan" \
   "$HS6_ETC/cont-init.d/02-reconcile-profiles"
 check "first contact: ... and registers nothing" empty_dir "$T/boot-scan"
