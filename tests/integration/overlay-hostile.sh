@@ -58,9 +58,14 @@ else
   cat >"$T/layer/hs6-test/hostile-check" <<'EOF2'
 #!/bin/sh
 PATH=/command:/usr/local/bin:/usr/bin:/bin; export PATH
-waitfor() { _n=$(($1 * 2)); shift; while ! "$@" >/dev/null 2>&1; do _n=$((_n - 1)); [ "$_n" -le 0 ] && return 1; sleep 0.05; done; }
+# waitfor SECONDS CMD...: CMD until it succeeds, or until SECONDS have passed
+# on the monotonic clock (/proc/uptime); tried once more at the deadline.
+waitfor() { read -r _t _ </proc/uptime; _end=$((${_t%.*} + $1)); shift
+  while ! "$@" >/dev/null 2>&1; do
+    read -r _t _ </proc/uptime; [ "${_t%.*}" -ge "$_end" ] && { "$@" >/dev/null 2>&1; return; }; sleep 0.05
+  done; }
 {
-  waitfor 50 test -S /run/hermes-slotd/socket; echo "socket=$?"
+  waitfor 20 test -S /run/hermes-slotd/socket; echo "socket=$?"
   for k in pipe pty; do
     echo "$k:$(/usr/bin/python3 /hs6-test/hostile-client.py $k 15 s6-setuidgid hermes hermes-slot register nothere)"
     hermes-slot unregister nothere; echo "root-after-$k=$?"

@@ -98,15 +98,20 @@ slotd_checks() {
 #!/bin/sh
 PATH=/command:/usr/local/bin:/usr/bin:/bin; export PATH
 S=/run/service
-waitfor() { _n=$(($1 * 2)); shift; while ! "$@" >/dev/null 2>&1; do _n=$((_n - 1)); [ "$_n" -le 0 ] && return 1; sleep 0.05; done; }
+# waitfor SECONDS CMD...: CMD until it succeeds, or until SECONDS have passed
+# on the monotonic clock (/proc/uptime); tried once more at the deadline.
+waitfor() { read -r _t _ </proc/uptime; _end=$((${_t%.*} + $1)); shift
+  while ! "$@" >/dev/null 2>&1; do
+    read -r _t _ </proc/uptime; [ "${_t%.*}" -ge "$_end" ] && { "$@" >/dev/null 2>&1; return; }; sleep 0.05
+  done; }
 up() { [ "$(s6-setuidgid hermes s6-svstat -o up "$1" 2>/dev/null)" = true ]; }
 {
-  waitfor 50 test -S /run/hermes-slotd/socket; echo "socket=$?"
+  waitfor 20 test -S /run/hermes-slotd/socket; echo "socket=$?"
   echo "service=$(s6-svstat -o up $S/hermes-slotd 2>&1)"
   s6-setuidgid hermes sh -c 'mkdir -p /opt/data/profiles/delta && echo "# delta" >/opt/data/profiles/delta/SOUL.md'
   s6-setuidgid hermes hermes-slot register delta up; echo "register=$?"
-  waitfor 50 up $S/gateway-delta; echo "delta-up=$?"
-  waitfor 30 test -s /results/delta.rec
+  waitfor 20 up $S/gateway-delta; echo "delta-up=$?"
+  waitfor 20 test -s /results/delta.rec
   s6-setuidgid hermes hermes-slot unregister delta; echo "unregister=$?"
   test -e $S/gateway-delta; echo "delta-present=$?"
   s6-setuidgid hermes hermes-slot register Bad.Name up; echo "bad-name=$?"
