@@ -28,10 +28,12 @@ CONTENV ?= s6-envdir -I -Lf -- /run/s6/container_environment
 # their sources, so the headers they share and the templates they
 # instantiate are compiled once, not once per file (a clean build of the
 # library and the unit tests: about 71 CPU seconds as 32 files and a
-# precompiled header, 24 as two units). A
-# file's anonymous namespace is then shared with the others of its unit: a
-# second helper of the same name is a compile error, to be moved into a
-# header. {fmt}'s implementation stays a unit of its own (src/lib/fmt.cpp).
+# precompiled header, 24 as two units). A file's anonymous namespace is
+# then shared with the others of its unit: a second helper of the same
+# name and parameters is a compile error (move it into a header), and one
+# of the same name and other parameters would be an overload that could
+# take the first one's calls, so a helper's name is unique in its unit.
+# {fmt}'s implementation stays a unit of its own (src/lib/fmt.cpp).
 LIB_SRCS := $(filter-out src/lib/fmt.cpp,$(wildcard src/lib/*.cpp))
 LIB_OBJS := $(B)/obj/lib.o $(B)/obj/src/lib/fmt.o
 TOOL_OBJS := $(BIN_TARGETS:%=$(B)/obj/src/tools/%.o)
