@@ -86,6 +86,12 @@ Error publish_slot(char const *staging, char const *slot, bool force, unsigned l
     Fd sp, tp;
     if (Error e = need_dir(sparent.c_str(), sp)) return e;
     if (Error e = need_dir(tparent.c_str(), tp)) return e;
+    // Without write access to the scandir (a non-root user on root's
+    // /run/service), say so in one line, before the lock and then the
+    // staging dir's removal both fail.
+    if (::faccessat(tp.get(), ".", W_OK | X_OK, AT_EACCESS) < 0 && (errno == EACCES || errno == EROFS))
+        return fail(exit_sys, "unable to publish into {}: {} (it needs write access to the scandir: run it as root)",
+                    tparent, error_text(errno));
     struct stat sst, tst, st;
     if (::fstat(sp.get(), &sst) < 0) return fail_sys(exit_sys, "stat {}", sparent);
     if (::fstat(tp.get(), &tst) < 0) return fail_sys(exit_sys, "stat {}", tparent);

@@ -3,15 +3,8 @@
 // the slot's lock, then chain.
 #include <hermes-s6/chain.hpp>
 #include <hermes-s6/die.hpp>
-#include <hermes-s6/fs.hpp>
 #include <hermes-s6/options.hpp>
-#include <hermes-s6/profile.hpp>
 #include <hermes-s6/publish.hpp>
-
-#include <cerrno>
-#include <fcntl.h>
-#include <string>
-#include <unistd.h>
 
 static char const USAGE[] = "hermes-publish-slot [ -f ] [ -t ms ] stagingdir slotdir [ prog... ]";
 
@@ -25,13 +18,6 @@ int hermes_publish_slot_main(int argc, char const *const *argv)
         if (c == 't') lock_ms = hs6::need_uint(arg, "timeout");
     }, USAGE);
     if (args.size() < 2) hs6::die_usage(USAGE);
-    // Without write access to the scandir (a non-root user on root's
-    // /run/service), say so in one line, before the library tries the lock,
-    // then the staging dir's removal, and fails twice.
-    std::string const parent = hs6::dir_name(args[1]);
-    if (::faccessat(AT_FDCWD, parent.c_str(), W_OK | X_OK, AT_EACCESS) < 0 && (errno == EACCES || errno == EROFS))
-        hs6::fatal(hs6::exit_sys, "unable to publish into {}: {} (it needs write access to the scandir: run it as root)",
-                   parent, hs6::error_text(errno));
     if (hs6::Error e = hs6::publish_slot(args[0], args[1], force, lock_ms)) hs6::die(e);
     hs6::chain(args.subspan(2));
 }
